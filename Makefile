@@ -1,0 +1,46 @@
+# npufleet: the two commands of the quick start are `make demo` and `make test`.
+# Each installs what is missing (scripts/install-deps.sh), configures, builds with -j2 and runs.
+
+PRESET ?= default
+BUILD  := build/$(PRESET)
+JOBS   ?= 2
+
+.PHONY: all deps build web test test-unit test-asan test-tsan demo bench fuzz clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || cmake --preset $(PRESET) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@$(MAKE) --no-print-directory PRESET=asan test
+
+test-tsan:
+	@$(MAKE) --no-print-directory PRESET=tsan build
+	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L concurrency
+
+demo: build
+	@$(BUILD)/src/app/npufleet dev
+
+bench: PRESET=default
+bench:
+	@scripts/install-deps.sh bench
+	@$(MAKE) --no-print-directory build
+	@bench/run.sh $(BUILD)
+
+fuzz:
+	@$(MAKE) --no-print-directory PRESET=fuzz build
+	@scripts/run-fuzzers.sh build/fuzz 60
+
+clean:
+	rm -rf build
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i

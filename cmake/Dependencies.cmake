@@ -1,0 +1,29 @@
+# Third-party dependencies, all Debian bookworm packages (scripts/install-deps.sh installs them).
+# Their headers are included as SYSTEM so -Werror applies to our code only.
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url CONFIG)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(prometheus-cpp REQUIRED)
+find_package(GTest REQUIRED)
+if(NPUFLEET_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+# OpenCV DNN: Debian's libopencv-dnn-dev ships no CMake config of its own.
+find_path(OPENCV_INCLUDE_DIR opencv2/dnn.hpp PATH_SUFFIXES opencv4 REQUIRED)
+find_library(OPENCV_DNN_LIB opencv_dnn REQUIRED)
+find_library(OPENCV_CORE_LIB opencv_core REQUIRED)
+add_library(npufleet_opencv INTERFACE)
+target_include_directories(npufleet_opencv SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
+target_link_libraries(npufleet_opencv INTERFACE ${OPENCV_DNN_LIB} ${OPENCV_CORE_LIB})
+
+# Boost headers (Asio/Beast) as SYSTEM, coroutine support, no deprecated interfaces.
+add_library(npufleet_boost INTERFACE)
+target_include_directories(npufleet_boost SYSTEM INTERFACE ${Boost_INCLUDE_DIRS})
+target_link_libraries(npufleet_boost INTERFACE Boost::json Boost::url Threads::Threads)
+target_compile_definitions(npufleet_boost INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_ASIO_HAS_CO_AWAIT)

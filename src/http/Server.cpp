@@ -1,0 +1,409 @@
+#include "http/Server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <random>
+#include <set>
+
+namespace npufleet::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::string randomRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (auto& c : id) {
+    c = kHex[v & 0xF];
+    v >>= 4;
+  }
+  return id;
+}
+
+bool acceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<tcp::endpoint> parseListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Error::badRequest("listen address must be HOST:PORT", "listen");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return Error::badRequest("listen host '" + host + "' is not an IP address", "listen");
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535) return Error::badRequest("listen port must be 0-65535", "listen");
+  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> busy{false};
+};
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io_, const Router& router_, ServerOptions options_,
+       std::shared_ptr<prometheus::Registry> registry_)
+      : io(io_), router(router_), options(std::move(options_)), acceptor(asio::make_strand(io_)),
+        registry(std::move(registry_)) {
+    if (registry) {
+      requests = &prometheus::BuildCounter()
+                      .Name("npufleet_http_requests_total")
+                      .Help("HTTP requests served, by route and status")
+                      .Register(*registry);
+      latency = &prometheus::BuildHistogram()
+                     .Name("npufleet_http_request_duration_seconds")
+                     .Help("HTTP request latency, by route")
+                     .Register(*registry);
+    }
+  }
+
+  asio::io_context& io;
+  const Router& router;
+  ServerOptions options;
+  std::vector<Middleware> middleware;
+  tcp::acceptor acceptor;
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Counter>* requests = nullptr;
+  prometheus::Family<prometheus::Histogram>* latency = nullptr;
+
+  mutable std::mutex mu;
+  std::set<std::shared_ptr<Connection>> connections;
+  std::atomic<bool> draining{false};
+  std::function<void()> on_drained;
+  bool drained_called = false;
+
+  void record(const std::string& route, const std::string& method, int status, double seconds) {
+    if (requests == nullptr) return;
+    requests->Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}})
+        .Increment();
+    static const prometheus::Histogram::BucketBoundaries kBuckets{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    latency->Add({{"route", route}, {"method", method}}, kBuckets).Observe(seconds);
+  }
+
+  asio::awaitable<void> acceptLoop() {
+    auto self = shared_from_this();
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || draining) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(mu);
+        connections.insert(conn);
+      }
+      asio::co_spawn(conn->stream.get_executor(), session(conn), asio::detached);
+    }
+  }
+
+  void forget(const std::shared_ptr<Connection>& conn) {
+    std::function<void()> done;
+    {
+      std::lock_guard lock(mu);
+      connections.erase(conn);
+      if (draining && connections.empty() && on_drained && !drained_called) {
+        drained_called = true;
+        done = on_drained;
+      }
+    }
+    if (done) done();
+  }
+
+  asio::awaitable<Response> dispatch(Request& req, const RouteMatch& match) {
+    if (match.route == nullptr) {
+      if (match.path_known) {
+        std::string allow;
+        for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+        auto r = Response::error(
+            {ErrorCode::kMethodNotAllowed, req.method + " is not allowed on " + req.path, {}});
+        r.headers.set("Allow", allow);
+        co_return r;
+      }
+      co_return Response::error(Error::notFound("no such endpoint: " + req.path));
+    }
+    req.path_params = match.params;
+    for (const auto& m : middleware) {
+      if (auto early = co_await m(req, *match.route)) co_return std::move(*early);
+    }
+    co_return co_await match.route->handler(req);
+  }
+
+  // Writes a complete (non-streaming) response. Returns false on a write error.
+  asio::awaitable<bool> writeResponse(beast::tcp_stream& stream, const Request& req,
+                                      Response& resp, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(resp.status), version};
+    for (const auto& [k, v] : resp.headers.all()) out.insert(k, v);
+    out.set(bhttp::field::server, options.service_name);
+    out.set("X-Request-Id", req.request_id);
+    out.body() = std::move(resp.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    if (req.method == "HEAD") out.body().clear();
+    stream.expires_after(options.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+    co_return !ec;
+  }
+
+  class SocketStreamWriter final : public StreamWriter {
+   public:
+    SocketStreamWriter(beast::tcp_stream& s, Impl& impl) : stream_(s), impl_(impl) {}
+    asio::awaitable<bool> write(std::string data) override {
+      if (impl_.draining) co_return false;
+      stream_.expires_after(impl_.options.write_timeout);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), kTuple);
+      co_return !ec;
+    }
+
+   private:
+    beast::tcp_stream& stream_;
+    Impl& impl_;
+  };
+
+  asio::awaitable<void> session(std::shared_ptr<Connection> conn) {
+    auto self = shared_from_this();
+    auto& stream = conn->stream;
+    beast::flat_buffer buffer;
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    bool first = true;
+    for (;;) {
+      conn->busy = false;
+      if (draining) break;
+      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+      first = false;
+      bhttp::request_parser<bhttp::empty_body> header_parser;
+      header_parser.header_limit(static_cast<uint32_t>(options.header_limit));
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+      conn->busy = true;
+      const auto started = std::chrono::steady_clock::now();
+      Request req;
+      req.remote_address = remote;
+      req.request_id = randomRequestId();
+      if (hec) {
+        if (hec == bhttp::error::header_limit) {
+          req.method = "?";
+          auto r = Response::error({ErrorCode::kBadRequest, "request headers too large", "headers"});
+          r.status = 431;
+          co_await writeResponse(stream, req, r, 11, false);
+        } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
+                   hec != asio::error::operation_aborted && hec != beast::error::timeout &&
+                   hec != asio::error::connection_reset && buffer.size() > 0) {
+          req.method = "?";
+          auto r = Response::error(Error::badRequest("malformed HTTP request: " + hec.message()));
+          co_await writeResponse(stream, req, r, 11, false);
+        }
+        break;
+      }
+      auto& head = header_parser.get();
+      req.method = std::string(head.method_string());
+      req.target = std::string(head.target());
+      auto qpos = req.target.find('?');
+      req.path = req.target.substr(0, qpos);
+      if (qpos != std::string::npos) req.query = req.target.substr(qpos + 1);
+      for (const auto& field : head) {
+        req.headers.add(std::string(field.name_string()), std::string(field.value()));
+      }
+      if (auto rid = req.headers.get("X-Request-Id"); acceptableRequestId(rid)) {
+        req.request_id = std::string(rid);
+      }
+      const unsigned version = head.version();
+      bool keep_alive = head.keep_alive();
+
+      const RouteMatch match = router.match(req.method, req.path);
+      const size_t limit = match.route ? match.route->options.body_limit : 64 * 1024;
+      const std::string route_label = match.route ? match.route->pattern : "unmatched";
+
+      Response resp;
+      bool read_ok = true;
+      {
+        bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
+        parser.body_limit(limit);
+        stream.expires_after(options.body_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        if (bec) {
+          read_ok = false;
+          if (bec == bhttp::error::body_limit) {
+            resp = Response::error({ErrorCode::kPayloadTooLarge,
+                                    "request body exceeds the limit of " + std::to_string(limit) +
+                                        " bytes for this endpoint",
+                                    "body"});
+          } else if (bec == beast::error::timeout || bec == asio::error::eof ||
+                     bec == bhttp::error::partial_message || bec == asio::error::connection_reset) {
+            break;  // the client went away mid-body; nothing to answer
+          } else {
+            resp = Response::error(Error::badRequest("malformed HTTP request: " + bec.message()));
+          }
+        } else {
+          req.body = std::move(parser.get().body());
+        }
+      }
+
+      if (read_ok) {
+        try {
+          resp = co_await dispatch(req, match);
+        } catch (const std::exception& e) {
+          spdlog::error("request {} {} failed: {} (request id {})", req.method, req.path, e.what(),
+                        req.request_id);
+          resp = Response::error(Error::internal("internal error (request id " + req.request_id + ")"));
+        }
+      } else {
+        keep_alive = false;  // the unread body makes the connection unusable
+      }
+
+      const int status = resp.status;
+      size_t bytes = resp.body.size();
+      bool ok;
+      if (resp.stream) {
+        bhttp::response<bhttp::empty_body> head_out{static_cast<bhttp::status>(resp.status), version};
+        for (const auto& [k, v] : resp.headers.all()) head_out.insert(k, v);
+        head_out.set(bhttp::field::server, options.service_name);
+        head_out.set("X-Request-Id", req.request_id);
+        head_out.keep_alive(false);
+        bhttp::response_serializer<bhttp::empty_body> sr{head_out};
+        stream.expires_after(options.write_timeout);
+        auto [wec, wn] = co_await bhttp::async_write_header(stream, sr, kTuple);
+        if (!wec) {
+          SocketStreamWriter writer(stream, *this);
+          co_await resp.stream(writer);
+        }
+        ok = false;  // a stream always ends the connection
+      } else {
+        ok = co_await writeResponse(stream, req, resp, version, keep_alive && !draining);
+      }
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      spdlog::info("{} \"{} {}\" {} {}B {:.1f}ms rid={} who={}", remote, req.method, req.path,
+                   status, bytes, seconds * 1000.0, req.request_id,
+                   req.principal.empty() ? "-" : req.principal);
+      record(route_label, req.method, status, seconds);
+      if (!ok || !keep_alive || draining) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().close(ignored);
+    forget(conn);
+  }
+};
+
+Server::Server(asio::io_context& io, const Router& router, ServerOptions options,
+               std::shared_ptr<prometheus::Registry> metrics)
+    : impl_(std::make_shared<Impl>(io, router, std::move(options), std::move(metrics))) {}
+
+Server::~Server() = default;
+
+void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
+
+Result<BoundEndpoint> Server::start() {
+  auto ep = parseListen(impl_->options.listen);
+  if (!ep) return ep.error();
+  boost::system::error_code ec;
+  auto& acc = impl_->acceptor;
+  acc.open(ep->protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(*ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error{ErrorCode::kUnavailable,
+                 "cannot listen on " + impl_->options.listen + ": " + ec.message(), "listen"};
+  }
+  auto local = acc.local_endpoint();
+  asio::co_spawn(acc.get_executor(), impl_->acceptLoop(), asio::detached);
+  return BoundEndpoint{local.address().to_string(), local.port()};
+}
+
+void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
+  auto impl = impl_;
+  asio::post(impl->acceptor.get_executor(), [impl, grace, done = std::move(done)]() mutable {
+    impl->draining = true;
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+    std::vector<std::shared_ptr<Connection>> idle;
+    bool empty;
+    {
+      std::lock_guard lock(impl->mu);
+      impl->on_drained = done;
+      for (const auto& c : impl->connections) {
+        if (!c->busy) idle.push_back(c);
+      }
+      empty = impl->connections.empty();
+      if (empty) impl->drained_called = true;
+    }
+    for (auto& c : idle) {
+      asio::post(c->stream.get_executor(), [c] {
+        if (!c->busy) c->stream.cancel();
+      });
+    }
+    if (empty) {
+      done();
+      return;
+    }
+    auto timer = std::make_shared<asio::steady_timer>(impl->io, grace);
+    timer->async_wait([impl, timer](const boost::system::error_code&) {
+      std::function<void()> fire;
+      {
+        std::lock_guard lock(impl->mu);
+        if (!impl->drained_called) {
+          impl->drained_called = true;
+          fire = impl->on_drained;
+        }
+      }
+      if (fire) {
+        spdlog::warn("shutdown grace period over with {} connection(s) still open",
+                     impl->connections.size());
+        fire();
+      }
+    });
+  });
+}
+
+size_t Server::activeConnections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->connections.size();
+}
+
+}  // namespace npufleet::http

@@ -1,0 +1,70 @@
+// The HTTP/1.1 server every npufleet process uses (control plane and worker): keep-alive,
+// per-route body limits, read/write/idle timeouts, X-Request-Id, one access-log line per
+// request, Prometheus request metrics, and graceful shutdown. Beast stays in Server.cpp.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/Error.h"
+#include "http/Router.h"
+
+namespace boost::asio {
+class io_context;
+}
+namespace prometheus {
+class Registry;
+}
+
+namespace npufleet::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  std::chrono::seconds header_timeout{10};
+  std::chrono::seconds body_timeout{30};
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  size_t header_limit = 16 * 1024;
+  std::string service_name = "npufleet";
+};
+
+// Runs before the handler; returning a Response short-circuits the request (401, 429, ...).
+using Middleware =
+    std::function<boost::asio::awaitable<std::optional<Response>>(Request&, const Route&)>;
+
+struct BoundEndpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string str() const { return host + ":" + std::to_string(port); }
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, ServerOptions options,
+         std::shared_ptr<prometheus::Registry> metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void use(Middleware middleware);
+
+  // Binds and starts accepting; the bound address (with the real port) on success.
+  Result<BoundEndpoint> start();
+
+  // Stops accepting, closes idle connections, lets in-flight requests finish; `done` runs once
+  // every connection is gone or `grace` has passed.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+  size_t activeConnections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace npufleet::http
