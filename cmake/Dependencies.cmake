@@ -1,7 +1,7 @@
 # Third-party dependencies, all Debian bookworm packages (scripts/install-deps.sh installs them).
 # Their headers are included as SYSTEM so -Werror applies to our code only.
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url CONFIG)
+find_package(Boost 1.81.0 EXACT REQUIRED COMPONENTS json url CONFIG)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(tomlplusplus REQUIRED)
