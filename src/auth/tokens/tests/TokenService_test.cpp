@@ -1,0 +1,110 @@
+#include "auth/tokens/TokenService.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace npufleet::auth {
+namespace {
+
+class MemoryTokens : public TokenRepository {
+ public:
+  Result<UserToken> insert(const UserToken& t) override {
+    for (auto& [id, x] : tokens)
+      if (x.name == t.name) return Error::conflict("dup", "name");
+    UserToken s = t;
+    s.id = static_cast<int64_t>(tokens.size()) + 1;
+    tokens[s.id] = s;
+    return s;
+  }
+  Result<std::optional<UserToken>> findByHash(const std::string& hash) override {
+    for (auto& [id, x] : tokens)
+      if (x.hash == hash) return std::optional<UserToken>(x);
+    return std::optional<UserToken>{};
+  }
+  Result<std::vector<UserToken>> list() override {
+    std::vector<UserToken> v;
+    for (auto& [id, x] : tokens) v.push_back(x);
+    return v;
+  }
+  Status revoke(const std::string& name) override {
+    for (auto& [id, x] : tokens)
+      if (x.name == name) {
+        x.revoked = true;
+        return okStatus();
+      }
+    return Error::notFound("no");
+  }
+  Status touch(int64_t, std::chrono::system_clock::time_point) override { return okStatus(); }
+  Result<int64_t> count() override { return static_cast<int64_t>(tokens.size()); }
+  std::map<int64_t, UserToken> tokens;
+};
+
+TEST(TokenService, StoresOnlyTheHashAndAuthenticatesTheSecret) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  auto issued = svc.create("ci-viewer", UserRole::kViewer);
+  ASSERT_TRUE(issued.ok());
+  EXPECT_EQ(issued->secret.rfind("npf_", 0), 0u);
+  EXPECT_EQ(issued->secret.size(), 52u);
+  EXPECT_NE(repo.tokens.begin()->second.hash, issued->secret);
+  EXPECT_EQ(repo.tokens.begin()->second.hash.size(), 64u);
+  auto who = svc.authenticate(issued->secret, "127.0.0.1");
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->name, "ci-viewer");
+  EXPECT_EQ(who->role, UserRole::kViewer);
+}
+
+TEST(TokenService, RevokedAndUnknownTokensAreRejected) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  auto issued = svc.create("a", UserRole::kAdmin);
+  ASSERT_TRUE(svc.revoke("a").ok());
+  EXPECT_EQ(svc.authenticate(issued->secret, "x").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc.authenticate("npf_guess", "x").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc.authenticate("", "x").error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST(TokenService, GuessingIsRateLimitedPerAddressAndRecoversAfterTheWindow) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  auto good = svc.create("a", UserRole::kAdmin);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(svc.authenticate("npf_wrong" + std::to_string(i), "10.1.1.1").error().code,
+              ErrorCode::kUnauthenticated);
+  }
+  EXPECT_EQ(svc.authenticate(good->secret, "10.1.1.1").error().code, ErrorCode::kTooManyRequests);
+  EXPECT_TRUE(svc.authenticate(good->secret, "10.2.2.2").ok()) << "other addresses unaffected";
+  clock.advance(std::chrono::seconds(61));
+  EXPECT_TRUE(svc.authenticate(good->secret, "10.1.1.1").ok());
+}
+
+TEST(TokenService, RoleAccessMatrix) {
+  using R = UserRole;
+  struct Case {
+    R role;
+    const char* access;
+    bool allowed;
+  };
+  for (auto c : std::vector<Case>{{R::kViewer, "viewer", true},   {R::kViewer, "operator", false},
+                                  {R::kViewer, "admin", false},   {R::kOperator, "operator", true},
+                                  {R::kOperator, "admin", false}, {R::kAdmin, "admin", true},
+                                  {R::kInference, "viewer", false}, {R::kInference, "inference", true},
+                                  {R::kViewer, "inference", true}, {R::kAdmin, "bogus", false}}) {
+    EXPECT_EQ(roleAllows(c.role, c.access), c.allowed) << userRoleName(c.role) << " " << c.access;
+  }
+}
+
+TEST(TokenService, BadNamesAreRejected) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  EXPECT_EQ(svc.create("", UserRole::kViewer).error().field, "name");
+  EXPECT_EQ(svc.create("has space", UserRole::kViewer).error().field, "name");
+}
+
+}  // namespace
+}  // namespace npufleet::auth

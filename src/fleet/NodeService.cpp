@@ -1,0 +1,237 @@
+#include "fleet/NodeService.h"
+
+#include <arpa/inet.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "fleet/NodeJson.h"
+#include "fleet/RoleCatalog.h"
+
+namespace npufleet::fleet {
+namespace {
+
+bool validHostname(const std::string& host) {
+  if (host.empty() || host.size() > 253) return false;
+  size_t label_len = 0;
+  char prev = '.';
+  for (char c : host) {
+    if (c == '.') {
+      if (label_len == 0 || prev == '-') return false;
+      label_len = 0;
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
+      if (label_len == 0 && c == '-') return false;
+      if (++label_len > 63) return false;
+    } else {
+      return false;
+    }
+    prev = c;
+  }
+  return label_len > 0 && prev != '-';
+}
+
+bool validName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == ' ';
+  });
+}
+
+}  // namespace
+
+std::string generateNodeId() {
+  unsigned char bytes[6];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "node-";
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 0xF]);
+  }
+  return id;
+}
+
+NodeService::NodeService(NodeRepository& repo, AuditLog& audit, const Clock& clock)
+    : repo_(repo), audit_(audit), clock_(clock) {}
+
+void NodeService::addObserver(NodeObserver* observer) {
+  std::lock_guard lock(observers_mu_);
+  observers_.push_back(observer);
+}
+
+void NodeService::notify(const Node* before, const Node* after) {
+  std::vector<NodeObserver*> copy;
+  {
+    std::lock_guard lock(observers_mu_);
+    copy = observers_;
+  }
+  for (auto* o : copy) o->onNodeChanged(before, after);
+}
+
+Status NodeService::validateAddress(const std::string& ip, const std::string& field) {
+  unsigned char buf[16];
+  std::string bare = ip;
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+  if (inet_pton(AF_INET, bare.c_str(), buf) == 1 || inet_pton(AF_INET6, bare.c_str(), buf) == 1) {
+    return okStatus();
+  }
+  // A dotted-quad that failed inet_pton is a bad IPv4 address, not a hostname.
+  bool all_digits_dots = !bare.empty() && std::all_of(bare.begin(), bare.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
+  if (!all_digits_dots && validHostname(bare)) return okStatus();
+  return Error::badRequest("'" + field + "' must be an IPv4 address, an IPv6 address or a hostname, got '" +
+                               ip + "'",
+                           field);
+}
+
+Status NodeService::validatePort(int port, const std::string& field) {
+  if (port < 1 || port > 65535) {
+    return Error::badRequest("'" + field + "' must be between 1 and 65535", field);
+  }
+  return okStatus();
+}
+
+Status NodeService::validate(const NodeInput& in) {
+  if (in.name && !validName(*in.name)) {
+    return Error::badRequest(
+        "'name' must be 1-64 characters of letters, digits, space, '.', '_' or '-'", "name");
+  }
+  if (in.ip) {
+    if (auto st = validateAddress(*in.ip); !st) return st;
+  }
+  if (in.npu_port) {
+    if (auto st = validatePort(*in.npu_port); !st) return st;
+  }
+  if (in.roles) {
+    for (size_t i = 0; i < in.roles->size(); ++i) {
+      const auto& role = (*in.roles)[i];
+      if (findRole(role) == nullptr) {
+        return Error::badRequest("unknown role '" + role + "' (see GET /api/fleet/roles)",
+                                 "roles[" + std::to_string(i) + "]");
+      }
+    }
+  }
+  if (in.labels) {
+    for (const auto& [k, v] : *in.labels) {
+      if (k.empty() || k.size() > 63 || v.size() > 255) {
+        return Error::badRequest("label keys must be 1-63 characters and values at most 255",
+                                 "labels." + k);
+      }
+    }
+  }
+  if (in.status && *in.status != NodeStatus::kMaintenance && *in.status != NodeStatus::kPending) {
+    return Error::badRequest(
+        "'status' may only be set to 'maintenance' or 'pending'; health monitoring sets the rest",
+        "status");
+  }
+  return okStatus();
+}
+
+Result<NodePage> NodeService::list(const NodeFilter& filter) { return repo_.list(filter); }
+
+Result<Node> NodeService::get(const std::string& id) { return repo_.get(id); }
+
+Result<Node> NodeService::store(const Node& before, Node after, const std::string& action,
+                                const std::string& actor) {
+  after.updated_at = clock_.now();
+  auto saved = repo_.update(after);
+  if (!saved) return saved.error();
+  (void)audit_.record({0, clock_.now(), actor, action, after.id, toJson(before), toJson(*saved)});
+  notify(&before, &*saved);
+  return saved;
+}
+
+Result<Node> NodeService::create(const NodeInput& in, const std::string& actor) {
+  if (auto st = validate(in); !st) return st.error();
+  Node node;
+  node.id = generateNodeId();
+  node.name = *in.name;
+  node.ip = *in.ip;
+  node.npu_port = in.npu_port.value_or(kDefaultNpuPort);
+  if (in.roles) {
+    for (const auto& r : *in.roles) {
+      if (!node.hasRole(r)) node.roles.push_back(r);
+    }
+  }
+  node.labels = in.labels.value_or(std::map<std::string, std::string>{});
+  node.status = in.status.value_or(NodeStatus::kPending);
+  node.created_at = node.updated_at = clock_.now();
+  auto saved = repo_.insert(node);
+  if (!saved) return saved.error();
+  (void)audit_.record({0, clock_.now(), actor, "node.create", saved->id, nullptr, toJson(*saved)});
+  notify(nullptr, &*saved);
+  return saved;
+}
+
+Result<Node> NodeService::patch(const std::string& id, const NodeInput& in, const std::string& actor) {
+  if (auto st = validate(in); !st) return st.error();
+  std::lock_guard lock(write_mu_);
+  auto current = repo_.get(id);
+  if (!current) return current.error();
+  Node after = *current;
+  if (in.name) after.name = *in.name;
+  if (in.ip) after.ip = *in.ip;
+  if (in.npu_port) after.npu_port = *in.npu_port;
+  if (in.roles) {
+    after.roles.clear();
+    for (const auto& r : *in.roles) {
+      if (!after.hasRole(r)) after.roles.push_back(r);
+    }
+  }
+  if (in.labels) after.labels = *in.labels;
+  if (in.status) after.status = *in.status;
+  return store(*current, std::move(after), "node.update", actor);
+}
+
+Status NodeService::remove(const std::string& id, const std::string& actor) {
+  std::lock_guard lock(write_mu_);
+  auto current = repo_.get(id);
+  if (!current) return current.error();
+  if (auto st = repo_.remove(id); !st) return st;
+  (void)audit_.record({0, clock_.now(), actor, "node.delete", id, toJson(*current), nullptr});
+  notify(&*current, nullptr);
+  return okStatus();
+}
+
+Result<Node> NodeService::addRole(const std::string& id, const std::string& role,
+                                  const std::string& actor) {
+  if (findRole(role) == nullptr) {
+    return Error::badRequest("unknown role '" + role + "' (see GET /api/fleet/roles)", "role");
+  }
+  std::lock_guard lock(write_mu_);
+  auto current = repo_.get(id);
+  if (!current) return current.error();
+  if (current->hasRole(role)) return current;
+  Node after = *current;
+  after.roles.push_back(role);
+  return store(*current, std::move(after), "node.role.add", actor);
+}
+
+Result<Node> NodeService::removeRole(const std::string& id, const std::string& role,
+                                     const std::string& actor) {
+  if (findRole(role) == nullptr) {
+    return Error::badRequest("unknown role '" + role + "' (see GET /api/fleet/roles)", "role");
+  }
+  std::lock_guard lock(write_mu_);
+  auto current = repo_.get(id);
+  if (!current) return current.error();
+  if (!current->hasRole(role)) return current;
+  Node after = *current;
+  after.roles.erase(std::remove(after.roles.begin(), after.roles.end(), role), after.roles.end());
+  return store(*current, std::move(after), "node.role.remove", actor);
+}
+
+Result<Node> NodeService::setDraining(const std::string& id, bool draining, const std::string& actor) {
+  std::lock_guard lock(write_mu_);
+  auto current = repo_.get(id);
+  if (!current) return current.error();
+  if (current->draining == draining) return current;
+  Node after = *current;
+  after.draining = draining;
+  return store(*current, std::move(after), draining ? "node.drain" : "node.undrain", actor);
+}
+
+}  // namespace npufleet::fleet

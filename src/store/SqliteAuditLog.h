@@ -1,0 +1,21 @@
+// AuditLog on SQLite: append-only, newest first when listed.
+#pragma once
+
+#include <memory>
+
+#include "fleet/AuditLog.h"
+#include "store/Database.h"
+
+namespace npufleet::store {
+
+class SqliteAuditLog final : public fleet::AuditLog {
+ public:
+  explicit SqliteAuditLog(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+  Status record(fleet::AuditEntry entry) override;
+  Result<fleet::AuditPage> list(int page, int per_page) override;
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace npufleet::store
