@@ -1,0 +1,99 @@
+#include "auth/ServiceSigner.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "auth/KeyFile.h"
+#include "auth/SignatureFormat.h"
+
+namespace npufleet::auth {
+
+struct ServiceSigner::Secret {
+  std::string bytes;
+  explicit Secret(std::string b) : bytes(std::move(b)) {}
+  ~Secret() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  Secret(const Secret&) = delete;
+  Secret& operator=(const Secret&) = delete;
+};
+
+ServiceSigner::ServiceSigner(std::string service_id, std::shared_ptr<const Secret> key,
+                             const Clock& clock, SignerOptions options)
+    : service_id_(std::move(service_id)),
+      key_(std::move(key)),
+      key_id_(keyIdFor(key_->bytes)),
+      clock_(&clock),
+      options_(options) {}
+
+Result<ServiceSigner> ServiceSigner::create(std::string service_id, std::string key,
+                                            const Clock& clock, SignerOptions options) {
+  if (!isValidServiceId(service_id)) {
+    OPENSSL_cleanse(key.data(), key.size());
+    return Error::badRequest("service id '" + service_id + "' must match [A-Za-z0-9._-]{1,128}",
+                             "auth.service_id");
+  }
+  if (key.size() < kMinKeyLength) {
+    OPENSSL_cleanse(key.data(), key.size());
+    return Error::badRequest("the service key is shorter than " + std::to_string(kMinKeyLength) +
+                                 " characters",
+                             "auth.service_key_file");
+  }
+  auto secret = std::make_shared<const Secret>(std::move(key));
+  return ServiceSigner(std::move(service_id), std::move(secret), clock, options);
+}
+
+Status ServiceSigner::sign(http::ClientRequest& request) const {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    return Error::internal("the system random generator failed (RAND_bytes)");
+  }
+  const std::string nonce = toHex(raw, sizeof raw);
+  return signWith(request, clock_->unixSeconds(), nonce);
+}
+
+Status ServiceSigner::signWith(http::ClientRequest& request, int64_t unix_seconds,
+                               std::string_view nonce) const {
+  if (!isValidMethod(request.method)) {
+    return Error::badRequest("cannot sign method '" + request.method +
+                                 "': it must be upper-case letters only",
+                             "method");
+  }
+  std::string_view path;
+  std::string_view query;
+  splitTarget(request.target, path, query);
+  if (path.empty() || path.front() != '/' || !isSafePathOrQuery(request.target)) {
+    return Error::badRequest(
+        "cannot sign target: it must start with '/' and hold visible ASCII only", "target");
+  }
+  // The Host header http::Client will send: the caller's own, or host:port.
+  const std::string host = request.headers.has("Host")
+                               ? std::string(request.headers.get("Host"))
+                               : request.host + ":" + std::to_string(request.port);
+  if (!isValidHost(host)) {
+    return Error::badRequest("cannot sign host '" + request.host + "'", "host");
+  }
+  if (!isLowerHex(nonce, kNonceMinHex, kNonceMaxHex) || unix_seconds < 0) {
+    return Error::internal("signing needs a hex nonce of 128 bits or more and a timestamp >= 0");
+  }
+  const std::string timestamp = std::to_string(unix_seconds);
+  const std::string body_sha = sha256Hex(request.body);
+
+  const std::string v2 = hmacSha256Hex(
+      key_->bytes,
+      v2StringToSign({service_id_, key_id_, timestamp, nonce},
+                     {request.method, host, path, query, body_sha}));
+
+  auto& h = request.headers;
+  h.set(std::string(kHeaderServiceId), service_id_);
+  h.set(std::string(kHeaderTimestamp), timestamp);
+  if (options_.send_v1) {
+    h.set(std::string(kHeaderSignature),
+          hmacSha256Hex(key_->bytes, v1StringToSign(service_id_, request.method, path, timestamp)));
+  }
+  h.set(std::string(kHeaderKeyId), key_id_);
+  h.set(std::string(kHeaderNonce), std::string(nonce));
+  h.set(std::string(kHeaderContentSha256), body_sha);
+  h.set(std::string(kHeaderSignatureV2), v2);
+  return okStatus();
+}
+
+}  // namespace npufleet::auth
