@@ -1,0 +1,51 @@
+// Formatting of figures for display: bytes, percentages, durations, timestamps.
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let i = 0
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`
+}
+
+export function formatPercent(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  return `${Math.round(n)}%`
+}
+
+export function formatMs(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  return n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n >= 10 ? Math.round(n) : n.toFixed(1)} ms`
+}
+
+/** Accepts ISO strings, epoch milliseconds, or epoch seconds. */
+export function toDate(t: string | number | null | undefined): Date | null {
+  if (t === null || t === undefined || t === '') return null
+  if (typeof t === 'number') return new Date(t < 1e12 ? t * 1000 : t)
+  const d = new Date(t)
+  return Number.isNaN(d.getTime()) ? null : d
+}
+
+export function formatTimestamp(t: string | number | null | undefined): string {
+  const d = toDate(t)
+  return d ? d.toLocaleString() : '—'
+}
+
+export function formatAgo(t: string | number | null | undefined, now = Date.now()): string {
+  const d = toDate(t)
+  if (!d) return 'never'
+  const s = Math.max(0, Math.round((now - d.getTime()) / 1000))
+  if (s < 60) return `${s} s ago`
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`
+  return `${Math.floor(s / 86400)} d ago`
+}
+
+export function clampPercent(n: number | null | undefined): number {
+  if (n === null || n === undefined || !Number.isFinite(n)) return 0
+  return Math.min(100, Math.max(0, n))
+}
