@@ -1,0 +1,442 @@
+#include "balancer/InferenceRouter.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "balancer/RoutingStrategy.h"
+#include "common/Json.h"
+
+namespace npufleet::balancer {
+
+namespace asio = boost::asio;
+namespace bj = boost::json;
+using namespace boost::asio::experimental::awaitable_operators;
+using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct NodeLoad {
+  int inFlight = 0;
+  int maxConcurrent = 1;
+  int queueDepth = 0;
+};
+
+// A request waiting for a slot. The slot is handed over under the router's lock (granted +
+// node), so a wake-up that races the deadline never loses or double-counts a slot.
+struct Waiter {
+  std::vector<std::string> eligible;
+  bool granted = false;
+  std::string node;
+  std::unique_ptr<Channel> wake;
+};
+
+http::Response refusal(ErrorCode code, std::string message, const std::string& strategy) {
+  http::Response r = http::Response::error(Error{code, std::move(message), {}});
+  if (!strategy.empty()) r.headers.set("X-Npufleet-Strategy", strategy);
+  return r;
+}
+
+bool isFailure(const http::ClientResult& r) {
+  return !r.ok() || r.response.status >= 500;
+}
+
+std::string describeFailure(const http::ClientResult& r) {
+  if (!r.ok()) return r.message;
+  return "answered HTTP " + std::to_string(r.response.status);
+}
+
+}  // namespace
+
+struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Impl> {
+  const CandidateSource& source;
+  WorkerClient& client;
+  const Clock& clock;
+  RoutingStats& stats;
+  RouterOptions options;
+  OutlierDetector outliers;
+
+  mutable std::mutex mu;
+  std::shared_ptr<const LoadBalancingConfig> config;
+  std::unique_ptr<RoutingStrategy> strategy;
+  std::unordered_map<std::string, NodeLoad> loads;
+  std::deque<std::shared_ptr<Waiter>> waiters;
+
+  Impl(const CandidateSource& s, WorkerClient& c, const Clock& k, RoutingStats& st,
+       RouterOptions o, const LoadBalancingConfig& cfg)
+      : source(s), client(c), clock(k), stats(st), options(std::move(o)), outliers(k, cfg.ejection),
+        config(std::make_shared<const LoadBalancingConfig>(cfg)), strategy(makeStrategy(cfg)) {}
+
+  struct Candidates {
+    std::vector<const RoutableNode*> nodes;  // sorted by id
+    size_t pool = 0;                         // serving nodes not offline or draining
+    std::string why_none;
+    bool unknown_model = false;
+  };
+
+  Candidates candidatesFor(const std::vector<RoutableNode>& fleet, const std::string& model,
+                           const std::set<std::string>& tried) {
+    Candidates c;
+    size_t serving = 0, offline = 0, draining = 0, ejected = 0, failed = 0;
+    std::vector<const RoutableNode*> online, degraded;
+    for (const auto& n : fleet) {
+      if (!n.hasRole || !n.serves(model)) continue;
+      ++serving;
+      if (n.status == NodeHealth::kOffline) {
+        ++offline;
+        continue;
+      }
+      if (n.draining) {
+        ++draining;
+        continue;
+      }
+      ++c.pool;
+      if (outliers.isEjected(n.nodeId)) {
+        ++ejected;
+        continue;
+      }
+      if (tried.count(n.nodeId)) {
+        ++failed;
+        continue;
+      }
+      (n.status == NodeHealth::kOnline ? online : degraded).push_back(&n);
+    }
+    // Degraded nodes serve only when no online one can.
+    c.nodes = online.empty() ? std::move(degraded) : std::move(online);
+    std::sort(c.nodes.begin(), c.nodes.end(),
+              [](const RoutableNode* a, const RoutableNode* b) { return a->nodeId < b->nodeId; });
+    if (!c.nodes.empty()) return c;
+    if (serving == 0) {
+      c.unknown_model = true;
+      return c;
+    }
+    const std::string m = "'" + model + "'";
+    if (offline == serving) {
+      c.why_none = "all " + std::to_string(serving) + " nodes serving " + m + " are offline";
+    } else if (ejected == serving) {
+      c.why_none = "all " + std::to_string(serving) + " nodes serving " + m + " are ejected";
+    } else if (draining == serving) {
+      c.why_none = "all " + std::to_string(serving) + " nodes serving " + m + " are draining";
+    } else {
+      c.why_none = "no node can serve " + m + ": " + std::to_string(offline) + " offline, " +
+                   std::to_string(draining) + " draining, " + std::to_string(ejected) +
+                   " ejected, " + std::to_string(failed) + " failed this request";
+    }
+    return c;
+  }
+
+  std::string whereModelsAre(const std::vector<RoutableNode>& fleet) const {
+    std::map<std::string, std::vector<std::string>> where;
+    for (const auto& n : fleet) {
+      if (!n.hasRole) continue;
+      for (const auto& m : n.models) where[m].push_back(n.nodeId);
+    }
+    if (where.empty()) return "no npu-worker node reports any model";
+    std::string out = "models available: ";
+    bool first = true;
+    for (const auto& [m, ids] : where) {
+      if (!first) out += "; ";
+      first = false;
+      out += m + " on ";
+      for (size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + ids[i];
+    }
+    return out;
+  }
+
+  // Hands the freed slot to the oldest waiter that may use this node.
+  void release(const std::string& node_id) {
+    std::shared_ptr<Waiter> woken;
+    {
+      std::lock_guard lock(mu);
+      NodeLoad& l = loads[node_id];
+      --l.inFlight;
+      if (l.inFlight < l.maxConcurrent) {
+        for (auto it = waiters.begin(); it != waiters.end(); ++it) {
+          const auto& e = (*it)->eligible;
+          if (std::find(e.begin(), e.end(), node_id) == e.end()) continue;
+          ++l.inFlight;
+          (*it)->granted = true;
+          (*it)->node = node_id;
+          woken = *it;
+          waiters.erase(it);
+          break;
+        }
+      }
+    }
+    if (woken) woken->wake->try_send(boost::system::error_code{});
+  }
+
+  struct Acquired {
+    std::optional<http::Response> refused;
+    const RoutableNode* node = nullptr;
+    std::string strategy;
+    std::string reason;
+    bool queued = false;
+  };
+
+  asio::awaitable<Acquired> acquire(const std::string& model, const Candidates& cands,
+                                    const LoadBalancingConfig& cfg) {
+    Acquired a;
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<CandidateLoad> view;
+    view.reserve(cands.nodes.size());
+    std::shared_ptr<Waiter> waiter;
+    {
+      std::lock_guard lock(mu);
+      for (const RoutableNode* n : cands.nodes) {
+        NodeLoad& l = loads[n->nodeId];
+        l.maxConcurrent = std::max(1, n->maxConcurrent);
+        l.queueDepth = std::max(0, n->queueDepth);
+        view.push_back({n->nodeId, l.inFlight, l.queueDepth, l.maxConcurrent});
+      }
+      Selection s = strategy->select(model, view);
+      a.strategy = s.strategy;
+      a.reason = std::move(s.reason);
+      if (s.chosen) {
+        a.node = cands.nodes[*s.chosen];
+        ++loads[a.node->nodeId].inFlight;  // counted before the lock goes: no herd
+        co_return a;
+      }
+      if (s.eligible.empty()) {
+        a.refused = refusal(ErrorCode::kUnavailable, "no node for '" + model + "': " + a.reason,
+                            a.strategy);
+        co_return a;
+      }
+      if (waiters.size() >= static_cast<size_t>(cfg.queueLimit) || cfg.queueTimeoutMs == 0) {
+        http::Response r = refusal(ErrorCode::kUnavailable,
+                                   "every node for '" + model + "' is at maxConcurrent and the " +
+                                       "queue is full (" + std::to_string(cfg.queueLimit) + ")",
+                                   a.strategy);
+        r.headers.set("Retry-After", std::to_string(std::max(1, cfg.queueTimeoutMs / 1000)));
+        a.refused = std::move(r);
+        a.reason = "queue full";
+        co_return a;
+      }
+      waiter = std::make_shared<Waiter>();
+      // Buffered, so a grant that comes before this coroutine starts waiting is not lost.
+      waiter->wake = std::make_unique<Channel>(ex, 1);
+      for (size_t i : s.eligible) waiter->eligible.push_back(cands.nodes[i]->nodeId);
+      waiters.push_back(waiter);
+    }
+    {
+      asio::steady_timer timer(ex, std::chrono::milliseconds(cfg.queueTimeoutMs));
+      co_await (waiter->wake->async_receive(kTuple) || timer.async_wait(kTuple));
+    }
+    std::lock_guard lock(mu);
+    if (!waiter->granted) {
+      waiters.erase(std::remove(waiters.begin(), waiters.end(), waiter), waiters.end());
+      http::Response r = refusal(
+          ErrorCode::kUnavailable,
+          "every node for '" + model + "' stayed at maxConcurrent for " +
+              std::to_string(cfg.queueTimeoutMs) + " ms",
+          a.strategy);
+      r.headers.set("Retry-After", std::to_string(std::max(1, cfg.queueTimeoutMs / 1000)));
+      a.refused = std::move(r);
+      a.reason = "queue timeout";
+      co_return a;
+    }
+    for (const RoutableNode* n : cands.nodes) {
+      if (n->nodeId == waiter->node) a.node = n;
+    }
+    a.queued = true;
+    a.reason = "waited for a free slot";
+    co_return a;
+  }
+
+  asio::awaitable<http::Response> route(std::string body) {
+    auto self = shared_from_this();  // keeps the router alive across suspensions
+    std::string model;
+    {
+      auto parsed = json::parseObject(body);
+      if (!parsed) co_return http::Response::error(parsed.error());
+      auto m = json::optString(*parsed, "model");
+      if (!m) co_return http::Response::error(m.error());
+      if (!m->has_value()) {
+        auto id = json::optString(*parsed, "model_id");  // the reference worker's dialect
+        if (id && id->has_value()) m = *id;
+      }
+      if (!m->has_value() || (*m)->empty()) {
+        co_return http::Response::error(Error::badRequest("'model' is required", "model"));
+      }
+      model = std::move(**m);
+    }
+    std::shared_ptr<const LoadBalancingConfig> cfg;
+    {
+      std::lock_guard lock(mu);
+      cfg = config;
+    }
+
+    std::set<std::string> tried;
+    std::optional<http::ClientResult> last_failure;
+    std::string last_node, last_strategy;
+    for (int attempt = 0; attempt <= cfg->maxRetries; ++attempt) {
+      NodeSnapshot snap = source.snapshot();
+      static const std::vector<RoutableNode> kEmpty;
+      const auto& fleet = snap ? *snap : kEmpty;
+      Candidates cands = candidatesFor(fleet, model, tried);
+      if (cands.nodes.empty()) {
+        if (last_failure) break;
+        if (cands.unknown_model) {
+          stats.onRefused("unknown_model");
+          stats.recordDecision({{}, model, "", "", "refused 404: model unknown"}, true);
+          co_return refusal(ErrorCode::kNotFound,
+                            "model '" + model + "' is not served by any npu-worker node; " +
+                                whereModelsAre(fleet),
+                            "");
+        }
+        stats.onRefused("no_candidate");
+        stats.recordDecision({{}, model, "", "", "refused 503: " + cands.why_none}, true);
+        co_return refusal(ErrorCode::kUnavailable, cands.why_none, "");
+      }
+      Acquired a = co_await acquire(model, cands, *cfg);
+      if (a.refused) {
+        stats.onRefused(a.reason == "queue full" || a.reason == "queue timeout" ? "queue"
+                                                                               : "no_candidate");
+        stats.recordDecision({{}, model, "", a.strategy, "refused 503: " + a.reason}, true);
+        if (last_failure) break;
+        co_return std::move(*a.refused);
+      }
+      const RoutableNode& node = *a.node;
+      std::string reason = a.reason;
+      if (attempt > 0) reason = "retry " + std::to_string(attempt) + " after " + last_node + " " +
+                                describeFailure(*last_failure) + "; " + reason;
+      stats.onRouted(node.nodeId, attempt > 0);
+      stats.recordDecision({{}, model, node.nodeId, a.strategy, reason}, attempt > 0 || a.queued);
+
+      http::ClientRequest req;
+      req.method = "POST";
+      req.host = node.ip;
+      req.port = node.port;
+      req.target = options.inferencePath;
+      req.headers.set("Content-Type", "application/json");
+      req.body = body;
+      req.connect_timeout = options.connectTimeout;
+      req.total_timeout = std::chrono::milliseconds(cfg->requestTimeoutMs);
+      req.max_response_bytes = options.maxResponseBytes;
+      const auto started = clock.steadyNow();
+      http::ClientResult result = co_await client.send(std::move(req));
+      const auto took =
+          std::chrono::duration_cast<std::chrono::microseconds>(clock.steadyNow() - started);
+      release(node.nodeId);
+
+      if (!isFailure(result)) {
+        outliers.recordSuccess(node.nodeId);
+        stats.onFinished(node.nodeId, true, took);
+        http::Response r;
+        r.status = result.response.status;
+        r.body = std::move(result.response.body);
+        auto ct = result.response.headers.get("Content-Type");
+        r.headers.set("Content-Type", ct.empty() ? "application/json" : std::string(ct));
+        r.headers.set("X-Npufleet-Node", node.nodeId);
+        r.headers.set("X-Npufleet-Strategy", a.strategy);
+        co_return r;
+      }
+      stats.onFinished(node.nodeId, false, took);
+      if (outliers.recordFailure(node.nodeId, cands.pool)) {
+        stats.onEjected(node.nodeId);
+        stats.recordDecision({{}, model, node.nodeId, a.strategy,
+                              "ejected after consecutive failures: " + describeFailure(result)},
+                             true);
+      }
+      tried.insert(node.nodeId);
+      last_node = node.nodeId;
+      last_strategy = a.strategy;
+      last_failure = std::move(result);
+    }
+
+    // Every attempt failed: the last worker's own 5xx if it answered, else a gateway error.
+    const std::string tried_list = std::to_string(tried.size()) + " node(s) tried, last " + last_node;
+    if (last_failure->ok()) {
+      http::Response r;
+      r.status = last_failure->response.status;
+      r.body = std::move(last_failure->response.body);
+      auto ct = last_failure->response.headers.get("Content-Type");
+      r.headers.set("Content-Type", ct.empty() ? "application/json" : std::string(ct));
+      r.headers.set("X-Npufleet-Node", last_node);
+      r.headers.set("X-Npufleet-Strategy", last_strategy);
+      co_return r;
+    }
+    const bool timeout = last_failure->failure == http::ClientFailure::kTimeout;
+    http::Response r = refusal(timeout ? ErrorCode::kGatewayTimeout : ErrorCode::kBadGateway,
+                               "inference failed on every node tried (" + tried_list + ": " +
+                                   last_failure->message + ")",
+                               last_strategy);
+    r.headers.set("X-Npufleet-Node", last_node);
+    co_return r;
+  }
+};
+
+InferenceRouter::InferenceRouter(const CandidateSource& source, WorkerClient& client,
+                                 const Clock& clock, RoutingStats& stats, RouterOptions options,
+                                 const LoadBalancingConfig& config)
+    : impl_(std::make_shared<Impl>(source, client, clock, stats, std::move(options), config)) {}
+
+InferenceRouter::~InferenceRouter() = default;
+
+void InferenceRouter::applyConfig(const LoadBalancingConfig& config) {
+  auto strategy = makeStrategy(config);
+  impl_->outliers.setSettings(config.ejection);
+  std::lock_guard lock(impl_->mu);
+  impl_->config = std::make_shared<const LoadBalancingConfig>(config);
+  impl_->strategy = std::move(strategy);
+}
+
+LoadBalancingConfig InferenceRouter::config() const {
+  std::lock_guard lock(impl_->mu);
+  return *impl_->config;
+}
+
+asio::awaitable<http::Response> InferenceRouter::route(std::string body) {
+  auto impl = impl_;
+  co_return co_await impl->route(std::move(body));
+}
+
+void InferenceRouter::onProbeSuccess(const std::string& node_id) {
+  impl_->outliers.onProbeSuccess(node_id);
+}
+
+OutlierDetector& InferenceRouter::outliers() { return impl_->outliers; }
+RoutingStats& InferenceRouter::stats() { return impl_->stats; }
+
+size_t InferenceRouter::queued() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->waiters.size();
+}
+
+bj::value InferenceRouter::statsJson() const {
+  bj::array nodes;
+  for (const auto& n : impl_->stats.nodes()) {
+    nodes.push_back(bj::object{
+        {"nodeId", n.nodeId},
+        {"routed", n.routed},
+        {"inFlight", n.inFlight},
+        {"failures", n.failures},
+        {"retries", n.retries},
+        {"ejections", n.ejections},
+        {"ejected", impl_->outliers.isEjected(n.nodeId)},
+        {"latencyMs", bj::object{{"p50", n.p50Ms}, {"p95", n.p95Ms}}},
+    });
+  }
+  bj::array decisions;
+  for (const auto& d : impl_->stats.decisions()) {
+    decisions.push_back(bj::object{{"at", formatTimestamp(d.at)},
+                                   {"model", d.model},
+                                   {"nodeId", d.nodeId.empty() ? bj::value(nullptr) : bj::value(d.nodeId)},
+                                   {"strategy", d.strategy},
+                                   {"reason", d.reason}});
+  }
+  return bj::object{{"nodes", std::move(nodes)}, {"decisions", std::move(decisions)}};
+}
+
+}  // namespace npufleet::balancer

@@ -1,0 +1,176 @@
+#include "balancer/RoutingStats.h"
+
+#include <algorithm>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace npufleet::balancer {
+
+struct RoutingStats::Metrics {
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Counter>* routed;
+  prometheus::Family<prometheus::Counter>* failures;
+  prometheus::Family<prometheus::Counter>* retries;
+  prometheus::Family<prometheus::Counter>* ejections;
+  prometheus::Family<prometheus::Counter>* refused;
+  prometheus::Family<prometheus::Gauge>* in_flight;
+  prometheus::Family<prometheus::Histogram>* latency;
+};
+
+struct RoutingStats::Node {
+  NodeRoutingStats counts;
+  std::vector<double> latency_ms;  // ring of kLatencyWindow
+  size_t next = 0;
+  prometheus::Counter* routed = nullptr;
+  prometheus::Counter* failures = nullptr;
+  prometheus::Counter* retries = nullptr;
+  prometheus::Counter* ejections = nullptr;
+  prometheus::Gauge* in_flight = nullptr;
+  prometheus::Histogram* latency = nullptr;
+};
+
+RoutingStats::RoutingStats(const Clock& clock, std::shared_ptr<prometheus::Registry> registry)
+    : clock_(clock) {
+  if (!registry) return;
+  metrics_ = std::make_unique<Metrics>();
+  metrics_->registry = registry;
+  metrics_->routed = &prometheus::BuildCounter()
+                          .Name("npufleet_router_routed_total")
+                          .Help("Inference requests sent to each node, retries included")
+                          .Register(*registry);
+  metrics_->failures = &prometheus::BuildCounter()
+                            .Name("npufleet_router_failures_total")
+                            .Help("Requests to a node that failed (connect, reset, timeout, 5xx)")
+                            .Register(*registry);
+  metrics_->retries = &prometheus::BuildCounter()
+                           .Name("npufleet_router_retries_total")
+                           .Help("Requests a node received as a retry after another node failed")
+                           .Register(*registry);
+  metrics_->ejections = &prometheus::BuildCounter()
+                             .Name("npufleet_router_ejections_total")
+                             .Help("Outlier ejections of each node")
+                             .Register(*registry);
+  metrics_->refused = &prometheus::BuildCounter()
+                           .Name("npufleet_router_refused_total")
+                           .Help("Requests the router answered itself with 404/503, by reason")
+                           .Register(*registry);
+  metrics_->in_flight = &prometheus::BuildGauge()
+                             .Name("npufleet_router_in_flight")
+                             .Help("Requests the router has in flight to each node")
+                             .Register(*registry);
+  metrics_->latency = &prometheus::BuildHistogram()
+                           .Name("npufleet_router_upstream_latency_seconds")
+                           .Help("Time from sending to a node to its complete answer")
+                           .Register(*registry);
+}
+
+RoutingStats::~RoutingStats() = default;
+
+RoutingStats::Node& RoutingStats::nodeLocked(const std::string& id) {
+  auto& slot = nodes_[id];
+  if (!slot) {
+    slot = std::make_unique<Node>();
+    slot->counts.nodeId = id;
+    if (metrics_) {
+      const std::map<std::string, std::string> labels{{"node", id}};
+      slot->routed = &metrics_->routed->Add(labels);
+      slot->failures = &metrics_->failures->Add(labels);
+      slot->retries = &metrics_->retries->Add(labels);
+      slot->ejections = &metrics_->ejections->Add(labels);
+      slot->in_flight = &metrics_->in_flight->Add(labels);
+      slot->latency = &metrics_->latency->Add(
+          labels, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+    }
+  }
+  return *slot;
+}
+
+void RoutingStats::onRouted(const std::string& node_id, bool is_retry) {
+  std::lock_guard lock(mu_);
+  Node& n = nodeLocked(node_id);
+  ++n.counts.routed;
+  ++n.counts.inFlight;
+  if (is_retry) ++n.counts.retries;
+  if (n.routed) {
+    n.routed->Increment();
+    n.in_flight->Increment();
+    if (is_retry) n.retries->Increment();
+  }
+}
+
+void RoutingStats::onFinished(const std::string& node_id, bool success,
+                              std::chrono::microseconds latency) {
+  std::lock_guard lock(mu_);
+  Node& n = nodeLocked(node_id);
+  --n.counts.inFlight;
+  if (n.in_flight) n.in_flight->Decrement();
+  if (!success) {
+    ++n.counts.failures;
+    if (n.failures) n.failures->Increment();
+    return;
+  }
+  const double ms = static_cast<double>(latency.count()) / 1000.0;
+  if (n.latency_ms.size() < kLatencyWindow) {
+    n.latency_ms.push_back(ms);
+  } else {
+    n.latency_ms[n.next] = ms;
+  }
+  n.next = (n.next + 1) % kLatencyWindow;
+  if (n.latency) n.latency->Observe(ms / 1000.0);
+}
+
+void RoutingStats::onEjected(const std::string& node_id) {
+  std::lock_guard lock(mu_);
+  Node& n = nodeLocked(node_id);
+  ++n.counts.ejections;
+  if (n.ejections) n.ejections->Increment();
+}
+
+void RoutingStats::onRefused(const std::string& reason_code) {
+  if (!metrics_) return;
+  std::lock_guard lock(mu_);
+  metrics_->refused->Add({{"reason", reason_code}}).Increment();
+}
+
+void RoutingStats::recordDecision(RoutingDecision decision, bool notable) {
+  const auto now = clock_.steadyNow();
+  decision.at = clock_.now();
+  std::lock_guard lock(mu_);
+  if (!notable) {
+    if (now - last_sampled_ < std::chrono::milliseconds(10)) return;
+    last_sampled_ = now;
+  }
+  decisions_.push_back(std::move(decision));
+  while (decisions_.size() > kDecisionLimit) decisions_.pop_front();
+}
+
+namespace {
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+}  // namespace
+
+std::vector<NodeRoutingStats> RoutingStats::nodes() const {
+  std::lock_guard lock(mu_);
+  std::vector<NodeRoutingStats> out;
+  for (const auto& [id, n] : nodes_) {
+    NodeRoutingStats s = n->counts;
+    s.p50Ms = percentile(n->latency_ms, 0.50);
+    s.p95Ms = percentile(n->latency_ms, 0.95);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<RoutingDecision> RoutingStats::decisions() const {
+  std::lock_guard lock(mu_);
+  return {decisions_.begin(), decisions_.end()};
+}
+
+}  // namespace npufleet::balancer

@@ -1,0 +1,286 @@
+#include "balancer/InferenceRouter.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+
+#include "balancer/tests/RouterFakes.h"
+
+namespace npufleet::balancer {
+namespace {
+
+using testing::Behaviour;
+using testing::FakeFleet;
+using testing::FakeWorkerClient;
+using testing::node;
+
+const std::string kBody = R"({"model":"phi","inputs":{}})";
+
+class InferenceRouterTest : public ::testing::Test {
+ protected:
+  InferenceRouterTest() : client(io.get_executor()), stats(clock, nullptr) {}
+
+  InferenceRouter& router(LoadBalancingConfig cfg = {}) {
+    router_ = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+    return *router_;
+  }
+
+  http::Response send(const std::string& body = kBody) {
+    http::Response out;
+    boost::asio::co_spawn(io, router_->route(body), [&](std::exception_ptr e, http::Response r) {
+      if (e) std::rethrow_exception(e);
+      out = std::move(r);
+    });
+    io.restart();
+    io.run();
+    return out;
+  }
+
+  static LoadBalancingConfig strategy(StrategyKind k) {
+    LoadBalancingConfig c;
+    c.strategy = k;
+    return c;
+  }
+
+  boost::asio::io_context io;
+  FakeClock clock;
+  FakeFleet fleet;
+  FakeWorkerClient client;
+  RoutingStats stats;
+  std::unique_ptr<InferenceRouter> router_;
+};
+
+TEST_F(InferenceRouterTest, RoundRobinSplitsTenRequestsFiveFive) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(send().status, 200);
+  EXPECT_EQ(client.received("a"), 5);
+  EXPECT_EQ(client.received("b"), 5);
+}
+
+TEST_F(InferenceRouterTest, AnswersCarryTheNodeAndTheStrategy) {
+  fleet.set({node("a", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  auto r = send();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.get("X-Npufleet-Node"), "a");
+  EXPECT_EQ(r.headers.get("X-Npufleet-Strategy"), "round-robin");
+  EXPECT_EQ(r.body, R"({"worker":"a"})");
+  auto reqs = client.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "/inference");
+  EXPECT_EQ(reqs[0].body, kBody);
+}
+
+TEST_F(InferenceRouterTest, OnlyRoleHoldingOnlineUndrainedNodesWithTheModelAreCandidates) {
+  auto no_role = node("norole", {"phi"});
+  no_role.hasRole = false;
+  auto drained = node("drained", {"phi"});
+  drained.draining = true;
+  fleet.set({no_role, drained, node("off", {"phi"}, 4, NodeHealth::kOffline),
+             node("other", {"llama"}), node("deg", {"phi"}, 4, NodeHealth::kDegraded),
+             node("good", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(send().headers.get("X-Npufleet-Node"), "good");
+}
+
+TEST_F(InferenceRouterTest, DegradedNodesServeOnlyWhenNothingElseCan) {
+  fleet.set({node("deg", {"phi"}, 4, NodeHealth::kDegraded),
+             node("off", {"phi"}, 4, NodeHealth::kOffline)});
+  router();
+  EXPECT_EQ(send().headers.get("X-Npufleet-Node"), "deg");
+}
+
+TEST_F(InferenceRouterTest, UnknownModelIs404SayingWhereModelsAre) {
+  fleet.set({node("a", {"phi"}), node("b", {"llama", "phi"})});
+  router();
+  auto r = send(R"({"model":"gpt","inputs":{}})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("gpt"), std::string::npos);
+  EXPECT_NE(r.body.find("phi on a, b"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("llama on b"), std::string::npos);
+}
+
+TEST_F(InferenceRouterTest, NoCandidateIs503SayingWhy) {
+  fleet.set({node("a", {"phi"}, 4, NodeHealth::kOffline), node("b", {"phi"}, 4, NodeHealth::kOffline)});
+  router();
+  auto r = send();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("all 2 nodes serving 'phi' are offline"), std::string::npos) << r.body;
+
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  fleet.edit("a", [](RoutableNode& n) { n.draining = true; });
+  fleet.edit("b", [](RoutableNode& n) { n.draining = true; });
+  r = send();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("draining"), std::string::npos) << r.body;
+}
+
+TEST_F(InferenceRouterTest, MissingModelIs400NamingTheField) {
+  fleet.set({node("a", {"phi"})});
+  router();
+  auto r = send(R"({"inputs":{}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("model"), std::string::npos);
+  EXPECT_EQ(send("not json").status, 400);
+}
+
+TEST_F(InferenceRouterTest, FailsOverOnConnectErrorResetTimeoutAnd5xx) {
+  for (auto failing : {Behaviour{200, http::ClientFailure::kConnectRefused},
+                       Behaviour{200, http::ClientFailure::kReset},
+                       Behaviour{200, http::ClientFailure::kTimeout}, Behaviour{503}}) {
+    FakeWorkerClient fresh(io.get_executor());
+    fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+    InferenceRouter r(fleet, fresh, clock, stats, {}, strategy(StrategyKind::kRoundRobin));
+    fresh.behave("a", failing);
+    router_.reset();
+    for (int i = 0; i < 4; ++i) {
+      http::Response out;
+      boost::asio::co_spawn(io, r.route(kBody), [&](std::exception_ptr, http::Response x) { out = x; });
+      io.restart();
+      io.run();
+      EXPECT_EQ(out.status, 200);
+      EXPECT_EQ(out.headers.get("X-Npufleet-Node"), "b");
+    }
+    EXPECT_EQ(fresh.received("a"), 2);  // every other request started on a, then moved to b
+  }
+}
+
+TEST_F(InferenceRouterTest, ClientErrorsAreNotRetried) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{422});
+  auto r = send();
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(client.received("b"), 0);
+}
+
+TEST_F(InferenceRouterTest, GivesUpAfterMaxRetriesWithTheLastFailure) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"}), node("c", {"phi"}), node("d", {"phi"})});
+  auto cfg = strategy(StrategyKind::kRoundRobin);
+  cfg.maxRetries = 2;
+  router(cfg);
+  for (auto id : {"a", "b", "c", "d"}) client.behave(id, Behaviour{200, http::ClientFailure::kConnectRefused});
+  auto r = send();
+  EXPECT_EQ(r.status, 502);
+  EXPECT_NE(r.body.find("3 node(s) tried"), std::string::npos) << r.body;
+  EXPECT_EQ(client.received("d"), 0);
+}
+
+TEST_F(InferenceRouterTest, AHungWorkerIsEjectedAfterFiveTimeouts) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{200, http::ClientFailure::kTimeout});
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(send().status, 200);
+  EXPECT_EQ(client.received("a"), 5);
+  EXPECT_TRUE(router_->outliers().isEjected("a"));
+  for (int i = 0; i < 4; ++i) send();
+  EXPECT_EQ(client.received("a"), 5);  // no traffic while ejected
+  auto stats_json = router_->statsJson().as_object();
+  bool seen = false;
+  for (const auto& n : stats_json.at("nodes").as_array()) {
+    if (n.at("nodeId") == "a") {
+      seen = true;
+      EXPECT_EQ(n.at("ejections").as_int64(), 1);
+      EXPECT_EQ(n.at("failures").as_int64(), 5);
+      EXPECT_TRUE(n.at("ejected").as_bool());
+    }
+  }
+  EXPECT_TRUE(seen);
+  clock.advance(std::chrono::seconds(30));
+  client.behave("a", Behaviour{});
+  send();
+  send();
+  EXPECT_EQ(client.received("a"), 6);  // back after its 30 s
+}
+
+TEST_F(InferenceRouterTest, ProbeSuccessReadmitsAnEjectedNode) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{500});
+  for (int i = 0; i < 10; ++i) send();
+  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  client.behave("a", Behaviour{});
+  router_->onProbeSuccess("a");
+  send();
+  send();
+  EXPECT_EQ(client.received("a"), 6);
+}
+
+TEST_F(InferenceRouterTest, AllCandidatesEjectedIs503) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{500});
+  for (int i = 0; i < 10; ++i) send();
+  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  fleet.edit("b", [](RoutableNode& n) { n.status = NodeHealth::kOffline; });
+  auto r = send();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("1 offline"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("1 ejected"), std::string::npos) << r.body;
+}
+
+TEST_F(InferenceRouterTest, ModelAffinityStaysOnItsListThenFallsBack) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"}), node("c", {"phi"})});
+  auto cfg = strategy(StrategyKind::kModelAffinity);
+  cfg.modelAffinity["phi"] = {"a", "b"};
+  router(cfg);
+  for (int i = 0; i < 6; ++i) EXPECT_NE(send().headers.get("X-Npufleet-Node"), "c");
+  fleet.edit("a", [](RoutableNode& n) { n.status = NodeHealth::kOffline; });
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(send().headers.get("X-Npufleet-Node"), "b");
+  fleet.edit("b", [](RoutableNode& n) { n.draining = true; });
+  auto r = send();
+  EXPECT_EQ(r.headers.get("X-Npufleet-Node"), "c");
+  EXPECT_EQ(r.headers.get("X-Npufleet-Strategy"), "model-affinity/least-loaded");
+}
+
+TEST_F(InferenceRouterTest, AffinityWithFallbackNoneIs503WhenTheListIsDown) {
+  fleet.set({node("a", {"phi"}, 4, NodeHealth::kOffline), node("c", {"phi"})});
+  auto cfg = strategy(StrategyKind::kModelAffinity);
+  cfg.modelAffinity["phi"] = {"a"};
+  cfg.fallback = FallbackKind::kNone;
+  router(cfg);
+  auto r = send();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("fallback is none"), std::string::npos) << r.body;
+  EXPECT_EQ(client.received("c"), 0);
+}
+
+TEST_F(InferenceRouterTest, LeastLoadedPrefersTheShorterReportedQueue) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  fleet.edit("a", [](RoutableNode& n) { n.queueDepth = 3; });
+  router(strategy(StrategyKind::kLeastLoaded));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send().headers.get("X-Npufleet-Node"), "b");
+}
+
+TEST_F(InferenceRouterTest, AConfigChangeAppliesToTheNextRequest) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  EXPECT_EQ(send().headers.get("X-Npufleet-Strategy"), "round-robin");
+  auto cfg = strategy(StrategyKind::kModelAffinity);
+  cfg.modelAffinity["phi"] = {"b"};
+  router_->applyConfig(cfg);
+  for (int i = 0; i < 3; ++i) {
+    auto r = send();
+    EXPECT_EQ(r.headers.get("X-Npufleet-Strategy"), "model-affinity");
+    EXPECT_EQ(r.headers.get("X-Npufleet-Node"), "b");
+  }
+}
+
+TEST_F(InferenceRouterTest, DecisionsCarryReasons) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{500});
+  send();
+  auto d = stats.decisions();
+  ASSERT_GE(d.size(), 2u);
+  EXPECT_EQ(d.back().nodeId, "b");
+  EXPECT_NE(d.back().reason.find("retry 1 after a answered HTTP 500"), std::string::npos)
+      << d.back().reason;
+  auto j = router_->statsJson();
+  EXPECT_TRUE(j.at("decisions").as_array().back().at("at").is_string());
+}
+
+}  // namespace
+}  // namespace npufleet::balancer

@@ -1,0 +1,73 @@
+#include "balancer/RoutingStats.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+namespace npufleet::balancer {
+namespace {
+
+TEST(RoutingStats, CountsPerNode) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  s.onRouted("a", false);
+  s.onRouted("a", true);
+  EXPECT_EQ(s.nodes().at(0).inFlight, 2);
+  s.onFinished("a", true, std::chrono::milliseconds(10));
+  s.onFinished("a", false, std::chrono::milliseconds(10));
+  s.onEjected("a");
+  auto n = s.nodes().at(0);
+  EXPECT_EQ(n.routed, 2);
+  EXPECT_EQ(n.retries, 1);
+  EXPECT_EQ(n.failures, 1);
+  EXPECT_EQ(n.inFlight, 0);
+  EXPECT_EQ(n.ejections, 1);
+}
+
+TEST(RoutingStats, LatencyPercentilesComeFromSuccessfulAnswers) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  for (int ms = 1; ms <= 100; ++ms) {
+    s.onRouted("a", false);
+    s.onFinished("a", true, std::chrono::milliseconds(ms));
+  }
+  auto n = s.nodes().at(0);
+  EXPECT_NEAR(n.p50Ms, 50.5, 1.0);
+  EXPECT_NEAR(n.p95Ms, 95, 1.0);
+}
+
+TEST(RoutingStats, KeepsTheLastHundredDecisions) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  for (int i = 0; i < 150; ++i) s.recordDecision({{}, "m", "a", "rr", std::to_string(i)}, true);
+  auto d = s.decisions();
+  ASSERT_EQ(d.size(), 100u);
+  EXPECT_EQ(d.front().reason, "50");
+  EXPECT_EQ(d.back().reason, "149");
+}
+
+TEST(RoutingStats, SamplesOrdinaryDecisionsButKeepsNotableOnes) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  for (int i = 0; i < 5; ++i) s.recordDecision({{}, "m", "a", "rr", "ordinary"}, false);
+  s.recordDecision({{}, "m", "b", "rr", "retry"}, true);
+  EXPECT_EQ(s.decisions().size(), 2u);  // one ordinary in the same 10 ms, and the retry
+  clock.advance(std::chrono::milliseconds(10));
+  s.recordDecision({{}, "m", "a", "rr", "ordinary"}, false);
+  EXPECT_EQ(s.decisions().size(), 3u);
+}
+
+TEST(RoutingStats, ExportsPrometheusSeries) {
+  FakeClock clock;
+  auto registry = std::make_shared<prometheus::Registry>();
+  RoutingStats s(clock, registry);
+  s.onRouted("node-a", false);
+  s.onFinished("node-a", true, std::chrono::milliseconds(3));
+  std::string text = prometheus::TextSerializer().Serialize(registry->Collect());
+  EXPECT_NE(text.find("npufleet_router_routed_total{node=\"node-a\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("npufleet_router_upstream_latency_seconds_count{node=\"node-a\"} 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace npufleet::balancer
