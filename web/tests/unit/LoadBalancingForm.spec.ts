@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
+import LoadBalancingForm from '@/components/npu/LoadBalancingForm.vue'
+import { useFleetStore } from '@/stores/fleet'
+import { FakeApi, makeCaps, makeNode, makeStatus } from '../helpers/fakeApi'
+import { mountWith } from '../helpers/mountWith'
+import type { LoadBalancingConfig, UserRole } from '@/types'
+
+const initial: LoadBalancingConfig = { strategy: 'round-robin', modelAffinity: {}, fallback: 'least-loaded', maxRetries: 1, queueTimeoutMs: 30000 }
+
+describe('LoadBalancingForm', () => {
+  let api: FakeApi
+  let w: VueWrapper | null = null
+
+  beforeEach(() => {
+    api = new FakeApi()
+      .on('GET /api/npu/load-balancing', initial)
+      .on('POST /api/npu/load-balancing', (c) => ({ body: c.body }))
+      .install()
+  })
+  afterEach(async () => {
+    await flushPromises()
+    w?.unmount()
+    w = null
+  })
+
+  async function open(role: UserRole = 'admin') {
+    w = mountWith(LoadBalancingForm, { role })
+    const fleet = useFleetStore()
+    fleet.nodes = [makeNode({ id: 'n1', name: 'npu-a', roles: ['npu-worker'] }), makeNode({ id: 'n2', name: 'npu-b', roles: ['npu-worker'] })]
+    fleet.setNpuStatus(makeStatus('n1', { capabilities: makeCaps({ models: ['phi-3-mini'] }) }))
+    fleet.setNpuStatus(makeStatus('n2', { capabilities: makeCaps({ models: ['phi-3-mini', 'llama-3.2-1b'] }) }))
+    await flushPromises()
+    return w
+  }
+
+  it('saves the chosen strategy and model affinity', async () => {
+    const w = await open()
+    await w.get('[data-test="lb-strategy"]').setValue('model-affinity')
+    const row = w.get('[data-model="phi-3-mini"]')
+    await row.findAll('input[type="checkbox"]')[1].setValue(true)
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    const posted = api.callsTo('POST', '/api/npu/load-balancing')
+    expect(posted).toHaveLength(1)
+    expect(posted[0].body).toEqual({ ...initial, strategy: 'model-affinity', modelAffinity: { 'phi-3-mini': ['n2'] } })
+    expect(w.find('[data-test="lb-saved"]').exists()).toBe(true)
+  })
+
+  it('shows server validation errors at the fields they name', async () => {
+    api.on('POST /api/npu/load-balancing', () => ({
+      status: 400,
+      body: {
+        error: {
+          code: 'invalid_argument',
+          message: 'load-balancing configuration is invalid',
+          details: [
+            { field: 'maxRetries', message: 'must be between 0 and 5' },
+            { field: 'modelAffinity.llama-3.2-1b', message: 'lists no node' },
+            { field: 'somethingElse', message: 'unexpected' },
+          ],
+        },
+      },
+    }))
+    const w = await open()
+    await w.get('[data-test="lb-max-retries"]').setValue(-1)
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(w.get('[data-field-error="maxRetries"]').text()).toBe('must be between 0 and 5')
+    expect(w.get('[data-test="lb-max-retries"]').attributes('aria-invalid')).toBe('true')
+    expect(w.get('[data-model="llama-3.2-1b"] .field-error').text()).toBe('lists no node')
+    expect(w.find('[data-field-error="strategy"]').exists()).toBe(false)
+    // An error for a field the form has no input for is not lost.
+    expect(w.get('[data-test="lb-error"]').text()).toContain('somethingElse')
+    expect(w.find('[data-test="lb-saved"]').exists()).toBe(false)
+  })
+
+  it('is read-only for non-admins, with no save action', async () => {
+    const w = await open('operator')
+    expect(w.find('[data-test="lb-save"]').exists()).toBe(false)
+    expect(w.get('fieldset').attributes('disabled')).toBeDefined()
+    expect(w.find('[data-test="lb-readonly"]').exists()).toBe(true)
+  })
+
+  it('shows a load error with a retry', async () => {
+    api.on('GET /api/npu/load-balancing', () => ({ status: 503, body: { error: { code: 'unavailable', message: 'router not ready' } } }))
+    const w = await open()
+    expect(w.get('.state-error').text()).toContain('router not ready')
+  })
+})
