@@ -1,0 +1,61 @@
+#include "npu/ModelLoader.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace npufleet::npu {
+
+namespace asio = boost::asio;
+
+ModelLoader::ModelLoader(NpuRegistry& registry) : registry_(registry) {}
+
+Status ModelLoader::validateModelName(const std::string& model) {
+  if (model.empty() || model.size() > 128) {
+    return Error::badRequest("model name must be 1-128 characters", "model");
+  }
+  for (char c : model) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':')) {
+      return Error::badRequest("model name may contain only letters, digits, '.', '_', '-' and ':'",
+                               "model");
+    }
+  }
+  if (model == "." || model == "..") return Error::badRequest("model name is not allowed", "model");
+  return okStatus();
+}
+
+asio::awaitable<Result<ModelActionResult>> ModelLoader::run(const fleet::Node& node,
+                                                            const std::string& model,
+                                                            ModelAction action) {
+  if (auto st = validateModelName(model); !st) co_return st.error();
+  CapabilityDetector& d = registry_.detector();
+  // Loading a model can take a while (reading and compiling it): allow more than a probe.
+  DetectorTimeouts timeouts{d.timeouts().connect, std::max(d.timeouts().total, std::chrono::milliseconds(60000))};
+  const char* verb = action == ModelAction::kLoad ? "load" : "unload";
+  auto r = co_await d.call("POST", node.ip, node.npu_port, "/models/" + model + "/" + verb, {},
+                           timeouts);
+  if (!r && r.error().code == ErrorCode::kNotFound) {
+    // The reference container's dialect. Its 404 for an unknown model id stays a 404.
+    if (action == ModelAction::kLoad) {
+      std::string body = boost::json::serialize(
+          boost::json::object{{"model_id", model}, {"model_config", boost::json::object{}}});
+      r = co_await d.call("POST", node.ip, node.npu_port, "/models/load", body, timeouts);
+    } else {
+      r = co_await d.call("DELETE", node.ip, node.npu_port, "/models/" + model, {}, timeouts);
+    }
+  }
+  if (!r) {
+    Error e = r.error();
+    e.message = std::string("worker could not ") + verb + " model '" + model + "': " + e.message;
+    co_return e;
+  }
+  ModelActionResult out{node.id, model, action, {}};
+  auto fresh = co_await d.detect(node.ip, node.npu_port);
+  if (fresh) {
+    registry_.applyReport(node.id, *fresh);
+    out.loaded_models = fresh->loaded_models;
+  } else if (auto s = registry_.state(node.id)) {
+    out.loaded_models = s->loaded_models;
+  }
+  co_return out;
+}
+
+}  // namespace npufleet::npu

@@ -1,0 +1,39 @@
+// Loads and unloads models on a worker through the signing client: POST /models/{name}/load and
+// /unload (npufleet worker), falling back to the reference dialect (POST /models/load
+// {model_id}, DELETE /models/{id}) when the worker answers 404 to the first form. The worker's
+// own error is passed back; on success capabilities are re-read and stored in the registry.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <string>
+
+#include "common/Error.h"
+#include "npu/NpuRegistry.h"
+
+namespace npufleet::npu {
+
+enum class ModelAction { kLoad, kUnload };
+
+struct ModelActionResult {
+  std::string node_id;
+  std::string model;
+  ModelAction action = ModelAction::kLoad;
+  std::vector<std::string> loaded_models;  // after the action, as the worker reports it
+};
+
+class ModelLoader {
+ public:
+  explicit ModelLoader(NpuRegistry& registry);
+
+  // Model names: 1-128 of [A-Za-z0-9._:-]; anything else is a 400 naming "model".
+  static Status validateModelName(const std::string& model);
+
+  boost::asio::awaitable<Result<ModelActionResult>> run(const fleet::Node& node,
+                                                        const std::string& model,
+                                                        ModelAction action);
+
+ private:
+  NpuRegistry& registry_;
+};
+
+}  // namespace npufleet::npu

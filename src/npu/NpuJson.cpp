@@ -1,0 +1,176 @@
+#include "npu/NpuJson.h"
+
+#include <boost/json/value_to.hpp>
+
+#include "common/Clock.h"
+#include "common/Json.h"
+
+namespace npufleet::npu {
+
+namespace bj = boost::json;
+using fleet::TimePoint;
+
+namespace {
+
+bj::array strings(const std::vector<std::string>& v) {
+  bj::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+bj::value optTime(const std::optional<TimePoint>& t) {
+  return t ? bj::value(formatTimestamp(*t)) : bj::value(nullptr);
+}
+
+template <typename T>
+bj::value opt(const std::optional<T>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+
+int64_t toMs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint fromMs(int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+std::optional<TimePoint> readTime(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_int64()) return std::nullopt;
+  return fromMs(it->value().as_int64());
+}
+
+std::vector<std::string> readStrings(const bj::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_array()) return out;
+  for (const auto& e : it->value().as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+double readNum(const bj::object& o, std::string_view key, double def) {
+  auto it = o.find(key);
+  if (it == o.end()) return def;
+  return json::asNumber(it->value()).value_or(def);
+}
+
+std::string readStr(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
+}
+
+}  // namespace
+
+bj::object toJson(const NpuCapabilities& c) {
+  return {{"models", strings(c.models)},
+          {"maxConcurrent", c.max_concurrent},
+          {"memoryGB", c.memory_gb},
+          {"deviceType", deviceTypeName(c.device_type)},
+          {"utilization", c.utilization}};
+}
+
+bj::value metricsJson(const NodeNpuState& s) {
+  WorkerMetrics m = s.metrics.value_or(WorkerMetrics{});
+  bj::object models;
+  for (const auto& [name, bytes] : m.model_bytes) models[name] = bytes;
+  int max_concurrent = m.max_concurrent.value_or(
+      s.capabilities ? s.capabilities->max_concurrent : kDefaultMaxConcurrent);
+  return bj::object{
+      {"inferenceTimeMs", bj::object{{"p50", opt(m.inference_p50_ms)}, {"p95", opt(m.inference_p95_ms)}}},
+      {"throughputPerMin", opt(m.throughput_per_min)},
+      {"running", m.running.value_or(s.running)},
+      {"queued", m.queued.value_or(s.queue_depth)},
+      {"maxConcurrent", max_concurrent},
+      {"memory", bj::object{{"processRssBytes", opt(m.process_rss_bytes)}, {"models", std::move(models)}}},
+  };
+}
+
+bj::object statusJson(const NodeNpuState& s) {
+  return {
+      {"node_id", s.node_id},
+      {"capabilities", s.capabilities ? bj::value(toJson(*s.capabilities)) : bj::value(nullptr)},
+      {"loadedModels", strings(s.loaded_models)},
+      {"queueDepth", s.queue_depth},
+      {"lastHealthCheck", optTime(s.last_health_check)},
+      {"detectionStatus", detectionStatusName(s.detection_status)},
+      {"detectionError", s.detection_error.empty() ? bj::value(nullptr) : bj::value(s.detection_error)},
+      {"detectionWarnings", strings(s.detection_warnings)},
+      {"lastDetection", optTime(s.last_detection)},
+      {"status", fleet::nodeStatusName(s.status)},
+      {"statusReason", s.status_reason},
+      {"statusSince", optTime(s.status_since)},
+      {"deviceName", s.device_name},
+      {"latencyMs", s.last_latency_ms},
+      {"monitored", s.active},
+      {"metrics", metricsJson(s)},
+  };
+}
+
+bj::object historyPointJson(const HistorySample& p) {
+  return {{"t", formatTimestamp(p.t)},
+          {"utilization", p.utilization},
+          {"queueDepth", p.queue_depth},
+          {"running", p.running},
+          {"latencyMs", p.latency_ms}};
+}
+
+bj::object persistJson(const NodeNpuState& s) {
+  bj::object o{
+      {"node_id", s.node_id},
+      {"active", s.active},
+      {"detection_status", detectionStatusName(s.detection_status)},
+      {"detection_error", s.detection_error},
+      {"detection_warnings", strings(s.detection_warnings)},
+      {"loaded_models", strings(s.loaded_models)},
+      {"queue_depth", s.queue_depth},
+      {"running", s.running},
+      {"device_name", s.device_name},
+      {"status", fleet::nodeStatusName(s.status)},
+      {"status_reason", s.status_reason},
+      {"latency_ms", s.last_latency_ms},
+  };
+  if (s.capabilities) o["capabilities"] = toJson(*s.capabilities);
+  if (s.last_detection) o["last_detection"] = toMs(*s.last_detection);
+  if (s.last_health_check) o["last_health_check"] = toMs(*s.last_health_check);
+  if (s.status_since) o["status_since"] = toMs(*s.status_since);
+  return o;
+}
+
+Result<NodeNpuState> stateFromPersistJson(const bj::value& v) {
+  if (!v.is_object()) return Error::internal("stored NPU state is not a JSON object");
+  const auto& o = v.as_object();
+  NodeNpuState s;
+  s.node_id = readStr(o, "node_id");
+  if (s.node_id.empty()) return Error::internal("stored NPU state has no node_id");
+  auto a = o.find("active");
+  s.active = a == o.end() || !a->value().is_bool() || a->value().as_bool();
+  s.detection_status = parseDetectionStatus(readStr(o, "detection_status")).value_or(DetectionStatus::kIdle);
+  s.detection_error = readStr(o, "detection_error");
+  s.detection_warnings = readStrings(o, "detection_warnings");
+  s.loaded_models = readStrings(o, "loaded_models");
+  s.queue_depth = static_cast<int>(readNum(o, "queue_depth", 0));
+  s.running = static_cast<int>(readNum(o, "running", 0));
+  s.device_name = readStr(o, "device_name");
+  s.status = fleet::parseNodeStatus(readStr(o, "status")).value_or(fleet::NodeStatus::kPending);
+  s.status_reason = readStr(o, "status_reason");
+  s.last_latency_ms = readNum(o, "latency_ms", 0);
+  s.last_detection = readTime(o, "last_detection");
+  s.last_health_check = readTime(o, "last_health_check");
+  s.status_since = readTime(o, "status_since");
+  auto c = o.find("capabilities");
+  if (c != o.end() && c->value().is_object()) {
+    const auto& co = c->value().as_object();
+    NpuCapabilities caps;
+    caps.models = readStrings(co, "models");
+    caps.max_concurrent = static_cast<int>(readNum(co, "maxConcurrent", kDefaultMaxConcurrent));
+    caps.memory_gb = readNum(co, "memoryGB", kDefaultMemoryGb);
+    caps.device_type = deviceTypeFromName(readStr(co, "deviceType")).value_or(DeviceType::kIntelNpu);
+    caps.utilization = readNum(co, "utilization", 0);
+    s.capabilities = caps;
+  }
+  return s;
+}
+
+}  // namespace npufleet::npu

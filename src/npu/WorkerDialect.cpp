@@ -1,0 +1,313 @@
+#include "npu/WorkerDialect.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/Json.h"
+
+namespace npufleet::npu {
+namespace {
+
+namespace bj = boost::json;
+
+const char* kindName(const bj::value& v) {
+  switch (v.kind()) {
+    case bj::kind::null: return "null";
+    case bj::kind::bool_: return "boolean";
+    case bj::kind::int64:
+    case bj::kind::uint64:
+    case bj::kind::double_: return "number";
+    case bj::kind::string: return "string";
+    case bj::kind::array: return "array";
+    case bj::kind::object: return "object";
+  }
+  return "value";
+}
+
+const bj::value* field(const bj::object* o, std::string_view name) {
+  if (!o) return nullptr;
+  auto it = o->find(name);
+  if (it == o->end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+const bj::object* objectField(const bj::object* o, std::string_view name,
+                              std::vector<std::string>& warnings) {
+  const bj::value* v = field(o, name);
+  if (!v) return nullptr;
+  if (!v->is_object()) {
+    warnings.push_back(std::string(name) + ": expected an object, got " + kindName(*v));
+    return nullptr;
+  }
+  return &v->as_object();
+}
+
+// A number within [lo, hi]; a wrong type or range is a warning and yields nullopt.
+std::optional<double> number(const bj::object* o, std::string_view name, double lo, double hi,
+                             std::vector<std::string>& warnings, std::string_view prefix = {}) {
+  const bj::value* v = field(o, name);
+  if (!v) return std::nullopt;
+  std::string label = std::string(prefix) + std::string(name);
+  auto d = json::asNumber(*v);
+  if (!d) {
+    warnings.push_back(label + ": expected a number, got " + kindName(*v));
+    return std::nullopt;
+  }
+  if (!std::isfinite(*d) || *d < lo || *d > hi) {
+    warnings.push_back(label + ": " + std::to_string(*d) + " is out of range");
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<std::string> text(const bj::object* o, std::string_view name,
+                                std::vector<std::string>& warnings, std::string_view prefix = {}) {
+  const bj::value* v = field(o, name);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    warnings.push_back(std::string(prefix) + std::string(name) + ": expected a string, got " +
+                       kindName(*v));
+    return std::nullopt;
+  }
+  return std::string(v->as_string());
+}
+
+// A list of model names: strings, or objects carrying "name"/"id"/"model_id".
+std::optional<std::vector<std::string>> nameList(const bj::value& v, std::string_view label,
+                                                 std::vector<std::string>& warnings) {
+  if (!v.is_array()) {
+    warnings.push_back(std::string(label) + ": expected a list, got " + kindName(v));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (const auto& el : v.as_array()) {
+    if (el.is_string()) {
+      out.emplace_back(el.as_string());
+    } else if (el.is_object()) {
+      std::vector<std::string> ignored;
+      std::optional<std::string> name;
+      for (auto key : {"name", "id", "model_id"}) {
+        if ((name = text(&el.as_object(), key, ignored))) break;
+      }
+      if (name) {
+        out.push_back(*name);
+      } else {
+        warnings.push_back(std::string(label) + "[" + std::to_string(i) + "]: object without a name");
+      }
+    } else {
+      warnings.push_back(std::string(label) + "[" + std::to_string(i) + "]: expected a string, got " +
+                         kindName(el));
+    }
+    ++i;
+  }
+  return out;
+}
+
+void addUnique(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const auto& m : from) {
+    if (std::find(to.begin(), to.end(), m) == to.end()) to.push_back(m);
+  }
+}
+
+WorkerHealth healthFromStatus(const std::string& s) {
+  std::string l = s;
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (l == "healthy" || l == "ok" || l == "online" || l == "ready" || l == "up") {
+    return WorkerHealth::kHealthy;
+  }
+  if (l == "degraded" || l == "busy" || l == "warning") return WorkerHealth::kDegraded;
+  return WorkerHealth::kUnhealthy;
+}
+
+// Loaded models as a list of names, or an object keyed by model id (reference container), or a
+// bare count (reference container's /health), which carries no names.
+void readLoaded(const bj::value& v, std::string_view label, std::vector<std::string>& out,
+                std::vector<std::string>& warnings) {
+  if (v.is_array()) {
+    if (auto names = nameList(v, label, warnings)) addUnique(out, *names);
+  } else if (v.is_object()) {
+    std::vector<std::string> names;
+    for (const auto& kv : v.as_object()) names.emplace_back(kv.key());
+    addUnique(out, names);
+  } else if (!json::asNumber(v)) {
+    warnings.push_back(std::string(label) + ": expected a list, got " + kindName(v));
+  }
+}
+
+}  // namespace
+
+WorkerReport parseHealth(const boost::json::value& health) {
+  WorkerReport r;
+  auto& w = r.warnings;
+  if (!health.is_object()) {
+    w.push_back("/health: expected a JSON object, got " + std::string(kindName(health)));
+    return r;
+  }
+  const bj::object* h = &health.as_object();
+  const bj::object* caps = objectField(h, "capabilities", w);  // minimal Linux worker
+  const bj::object* stats = objectField(h, "stats", w);        // Windows worker
+  const bj::object* metrics = objectField(h, "npu_metrics", w);  // Windows worker
+
+  if (auto s = text(h, "status", w)) r.health = healthFromStatus(*s);
+
+  if (auto v = number(h, "max_concurrent", 1, 1e6, w)) {
+    r.capabilities.max_concurrent = static_cast<int>(*v);
+  }
+  if (auto v = number(h, "memory_gb", 0, 1e6, w)) r.capabilities.memory_gb = *v;
+
+  std::optional<double> util = number(h, "utilization", 0, 100, w);
+  if (!util) util = number(metrics, "utilization_percent", 0, 100, w, "npu_metrics.");
+  if (!util) util = number(stats, "npu_utilization_percent", 0, 100, w, "stats.");
+  if (util) r.capabilities.utilization = *util;
+
+  if (auto v = number(h, "queue_depth", 0, 1e9, w)) {
+    r.queue_depth = static_cast<int>(*v);
+  } else if (auto q = number(stats, "queue_depth", 0, 1e9, w, "stats.")) {
+    r.queue_depth = static_cast<int>(*q);
+  }
+  if (auto v = number(h, "running", 0, 1e9, w)) r.running = static_cast<int>(*v);
+
+  if (const bj::value* v = field(h, "loaded_models")) readLoaded(*v, "loaded_models", r.loaded_models, w);
+  if (const bj::value* v = field(caps, "models_loaded")) {
+    readLoaded(*v, "capabilities.models_loaded", r.loaded_models, w);
+  }
+
+  // Device: the first field that names a known kind wins; names we cannot map are warnings.
+  std::optional<DeviceType> type;
+  std::string first_unknown;
+  auto consider = [&](const bj::object* o, std::string_view name, std::string_view prefix) {
+    auto s = text(o, name, w, prefix);
+    if (!s || s->empty()) return;
+    if (auto t = deviceTypeFromName(*s)) {
+      if (!type) type = t;
+      // A descriptive name ("NVIDIA GeForce RTX 4090") is also the best device name we have.
+      if (r.device_name.empty() && s->size() > 3 && s->find('-') == std::string::npos &&
+          s->find(' ') != std::string::npos) {
+        r.device_name = *s;
+      }
+    } else if (first_unknown.empty()) {
+      first_unknown = std::string(prefix) + std::string(name) + " '" + *s + "'";
+    }
+  };
+  consider(h, "device_type", "");
+  consider(h, "deviceType", "");
+  consider(h, "device", "");
+  consider(caps, "device", "capabilities.");
+  consider(h, "optimal_device", "");
+  consider(h, "device_name", "");
+  consider(caps, "device_name", "capabilities.");
+  if (auto n = text(h, "device_name", w)) r.device_name = *n;
+  if (auto n = text(caps, "device_name", w, "capabilities.")) r.device_name = *n;
+
+  if (!type) {
+    auto npu_available = field(h, "npu_available");
+    if (npu_available && npu_available->is_bool()) {
+      type = npu_available->as_bool() ? DeviceType::kIntelNpu : DeviceType::kCpu;
+    } else if (npu_available) {
+      w.push_back(std::string("npu_available: expected a boolean, got ") + kindName(*npu_available));
+    }
+  }
+  if (type) {
+    r.capabilities.device_type = *type;
+  } else if (!first_unknown.empty()) {
+    w.push_back("unknown device " + first_unknown + "; assuming intel-npu");
+  }
+  return r;
+}
+
+void mergeModels(const boost::json::value& models, WorkerReport& r) {
+  auto& w = r.warnings;
+  std::vector<std::string> available;
+  bool have_available = false;
+  if (models.is_array()) {  // a bare list of names
+    if (auto names = nameList(models, "/models", w)) {
+      available = *names;
+      have_available = true;
+    }
+  } else if (models.is_object()) {
+    const bj::object* m = &models.as_object();
+    if (const bj::value* v = field(m, "available")) {
+      if (auto names = nameList(*v, "available", w)) {
+        available = *names;
+        have_available = true;
+      }
+    } else if (const bj::value* v = field(m, "models")) {
+      // [{name, loaded}] or [names]
+      if (auto names = nameList(*v, "models", w)) {
+        available = *names;
+        have_available = true;
+        if (v->is_array()) {
+          for (const auto& el : v->as_array()) {
+            if (!el.is_object()) continue;
+            auto loaded = field(&el.as_object(), "loaded");
+            auto name = field(&el.as_object(), "name");
+            if (loaded && loaded->is_bool() && loaded->as_bool() && name && name->is_string()) {
+              addUnique(r.loaded_models, {std::string(name->as_string())});
+            }
+          }
+        }
+      }
+    }
+    if (const bj::value* v = field(m, "loaded")) readLoaded(*v, "loaded", r.loaded_models, w);
+    if (const bj::value* v = field(m, "loaded_models")) {
+      readLoaded(*v, "loaded_models", r.loaded_models, w);
+    }
+    if (auto dev = text(m, "optimal_device", w)) {
+      if (auto t = deviceTypeFromName(*dev)) r.capabilities.device_type = *t;
+    }
+  } else {
+    w.push_back("/models: expected a JSON object, got " + std::string(kindName(models)));
+  }
+  r.capabilities.models = available;
+  // Loaded models are available by definition, whatever the list says.
+  addUnique(r.capabilities.models, r.loaded_models);
+  if (!have_available && r.capabilities.models.empty()) finishWithoutModels(r);
+}
+
+void finishWithoutModels(WorkerReport& r) { addUnique(r.capabilities.models, r.loaded_models); }
+
+WorkerMetrics parseStats(const boost::json::value& stats) {
+  WorkerMetrics m;
+  auto& w = m.warnings;
+  if (!stats.is_object()) {
+    w.push_back("/stats: expected a JSON object, got " + std::string(kindName(stats)));
+    return m;
+  }
+  const bj::object* s = &stats.as_object();
+  const bj::object* inf = objectField(s, "inference_time_ms", w);
+  if (!inf) inf = objectField(s, "latency_ms", w);
+  m.inference_p50_ms = number(inf, "p50", 0, 1e9, w, "inference_time_ms.");
+  m.inference_p95_ms = number(inf, "p95", 0, 1e9, w, "inference_time_ms.");
+  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "p50_ms", 0, 1e9, w);
+  if (!m.inference_p95_ms) m.inference_p95_ms = number(s, "p95_ms", 0, 1e9, w);
+  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "average_response_time_ms", 0, 1e9, w);
+  m.throughput_per_min = number(s, "throughput_per_min", 0, 1e12, w);
+  if (!m.throughput_per_min) m.throughput_per_min = number(s, "requests_per_minute", 0, 1e12, w);
+  auto asInt = [](std::optional<double> d) {
+    return d ? std::optional<int>(static_cast<int>(*d)) : std::nullopt;
+  };
+  m.running = asInt(number(s, "running", 0, 1e9, w));
+  m.queued = asInt(number(s, "queued", 0, 1e9, w));
+  if (!m.queued) m.queued = asInt(number(s, "queue_depth", 0, 1e9, w));
+  m.max_concurrent = asInt(number(s, "max_concurrent", 0, 1e9, w));
+  const bj::object* mem = objectField(s, "memory", w);
+  if (auto rss = number(mem, "process_rss_bytes", 0, 1e18, w, "memory.")) {
+    m.process_rss_bytes = static_cast<int64_t>(*rss);
+  } else if (auto rss2 = number(s, "process_rss_bytes", 0, 1e18, w)) {
+    m.process_rss_bytes = static_cast<int64_t>(*rss2);
+  }
+  if (const bj::object* models = objectField(mem, "models", w)) {
+    for (const auto& kv : *models) {
+      auto d = json::asNumber(kv.value());
+      if (d && *d >= 0) {
+        m.model_bytes[std::string(kv.key())] = static_cast<int64_t>(*d);
+      } else {
+        w.push_back("memory.models." + std::string(kv.key()) + ": expected a byte count");
+      }
+    }
+  }
+  return m;
+}
+
+}  // namespace npufleet::npu

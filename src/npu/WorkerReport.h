@@ -1,0 +1,57 @@
+// What one worker says about itself, normalised across dialects: the seed's NPUCapabilities
+// (with its defaults 4 / 8 / 0), the live load figures, and the /stats metrics. Produced by the
+// pure parsers in WorkerDialect.h; consumed by detection, monitoring and the status API.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "npu/DeviceType.h"
+
+namespace npufleet::npu {
+
+inline constexpr int kDefaultMaxConcurrent = 4;
+inline constexpr double kDefaultMemoryGb = 8;
+inline constexpr double kDefaultUtilization = 0;
+
+// The seed's NPUCapabilities.
+struct NpuCapabilities {
+  std::vector<std::string> models;
+  int max_concurrent = kDefaultMaxConcurrent;
+  double memory_gb = kDefaultMemoryGb;
+  DeviceType device_type = DeviceType::kIntelNpu;
+  double utilization = kDefaultUtilization;  // 0-100
+  bool operator==(const NpuCapabilities&) const = default;
+};
+
+// The worker's own verdict on itself, when it gives one.
+enum class WorkerHealth { kUnknown, kHealthy, kDegraded, kUnhealthy };
+
+struct WorkerReport {
+  NpuCapabilities capabilities;
+  std::vector<std::string> loaded_models;
+  int queue_depth = 0;
+  std::optional<int> running;
+  std::string device_name;
+  WorkerHealth health = WorkerHealth::kUnknown;
+  // Fields present with the wrong type or out of range: reported, defaults used instead.
+  std::vector<std::string> warnings;
+};
+
+// From the worker's /stats; every figure optional because dialects differ in what they report.
+struct WorkerMetrics {
+  std::optional<double> inference_p50_ms;
+  std::optional<double> inference_p95_ms;
+  std::optional<double> throughput_per_min;
+  std::optional<int> running;
+  std::optional<int> queued;
+  std::optional<int> max_concurrent;
+  std::optional<int64_t> process_rss_bytes;
+  std::map<std::string, int64_t> model_bytes;
+  std::vector<std::string> warnings;
+};
+
+}  // namespace npufleet::npu

@@ -1,0 +1,62 @@
+#include "npu/NpuJson.h"
+
+#include <gtest/gtest.h>
+
+#include "common/Json.h"
+
+namespace npufleet::npu {
+namespace {
+
+NodeNpuState detected() {
+  NodeNpuState s;
+  s.node_id = "node-123";
+  s.detection_status = DetectionStatus::kDetected;
+  s.capabilities = NpuCapabilities{{"phi-3-mini", "llama-3.2-1b"}, 4, 16, DeviceType::kIntelNpu, 45};
+  s.loaded_models = {"phi-3-mini"};
+  s.queue_depth = 2;
+  s.status = fleet::NodeStatus::kOnline;
+  s.last_health_check = std::chrono::system_clock::time_point(std::chrono::seconds(1770201000));
+  return s;
+}
+
+TEST(NpuJson, StatusHasTheSeedShape) {
+  auto j = statusJson(detected());
+  EXPECT_EQ(json::serialize(j.at("capabilities")),
+            R"({"models":["phi-3-mini","llama-3.2-1b"],"maxConcurrent":4,"memoryGB":1.6E1,)"
+            R"("deviceType":"intel-npu","utilization":4.5E1})");
+  EXPECT_EQ(j.at("node_id").as_string(), "node-123");
+  EXPECT_EQ(json::serialize(j.at("loadedModels")), R"(["phi-3-mini"])");
+  EXPECT_EQ(j.at("queueDepth").as_int64(), 2);
+  EXPECT_EQ(j.at("lastHealthCheck").as_string(), "2026-02-04T10:30:00.000Z");
+  EXPECT_EQ(j.at("detectionStatus").as_string(), "detected");
+  EXPECT_TRUE(j.at("detectionError").is_null());
+  EXPECT_EQ(j.at("status").as_string(), "online");
+  const auto& m = j.at("metrics").as_object();
+  EXPECT_TRUE(m.at("inferenceTimeMs").as_object().at("p50").is_null());
+  EXPECT_EQ(m.at("maxConcurrent").as_int64(), 4);
+  EXPECT_EQ(m.at("queued").as_int64(), 2);
+}
+
+TEST(NpuJson, PersistRoundTrip) {
+  NodeNpuState s = detected();
+  s.detection_warnings = {"w"};
+  s.status_reason = "2 consecutive good probes";
+  s.active = false;
+  auto back = stateFromPersistJson(persistJson(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->capabilities, s.capabilities);
+  EXPECT_EQ(back->loaded_models, s.loaded_models);
+  EXPECT_EQ(back->last_health_check, s.last_health_check);
+  EXPECT_EQ(back->status, s.status);
+  EXPECT_EQ(back->status_reason, s.status_reason);
+  EXPECT_EQ(back->detection_warnings, s.detection_warnings);
+  EXPECT_FALSE(back->active);
+}
+
+TEST(NpuJson, CorruptStoredStateIsAnError) {
+  EXPECT_FALSE(stateFromPersistJson(boost::json::value(3)).ok());
+  EXPECT_FALSE(stateFromPersistJson(boost::json::object{}).ok());
+}
+
+}  // namespace
+}  // namespace npufleet::npu

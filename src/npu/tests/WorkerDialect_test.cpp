@@ -1,0 +1,160 @@
+// Golden JSON from each worker dialect of DESIGN.md 4.4 -> the seed's NPUCapabilities.
+#include "npu/WorkerDialect.h"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace npufleet::npu {
+namespace {
+
+using ::testing::Test;
+using Models = std::vector<std::string>;
+
+WorkerReport detect(const char* health, const char* models = nullptr) {
+  WorkerReport r = parseHealth(boost::json::parse(health));
+  if (models) {
+    mergeModels(boost::json::parse(models), r);
+  } else {
+    finishWithoutModels(r);
+  }
+  return r;
+}
+
+TEST(WorkerDialect, NpufleetWorkerMapsEveryField) {
+  auto r = detect(R"({"status":"healthy","device_type":"intel-npu","device_name":"Intel(R) AI Boost",
+      "max_concurrent":6,"memory_gb":16,"utilization":45.5,"queue_depth":2,"running":3,
+      "loaded_models":["phi-3-mini"]})",
+                  R"({"available":["phi-3-mini","llama-3.2-1b"],"loaded":["phi-3-mini"]})");
+  EXPECT_EQ(r.capabilities.models, (Models{"phi-3-mini", "llama-3.2-1b"}));
+  EXPECT_EQ(r.capabilities.max_concurrent, 6);
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, 16);
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kIntelNpu);
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 45.5);
+  EXPECT_EQ(r.loaded_models, (Models{"phi-3-mini"}));
+  EXPECT_EQ(r.queue_depth, 2);
+  EXPECT_EQ(r.running, 3);
+  EXPECT_EQ(r.device_name, "Intel(R) AI Boost");
+  EXPECT_EQ(r.health, WorkerHealth::kHealthy);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(WorkerDialect, SeedShapedWorkerUsesSeedFieldsAndDefaultsDevice) {
+  auto r = detect(R"({"max_concurrent":8,"memory_gb":32,"utilization":10})",
+                  R"({"available":["a","b"]})");
+  EXPECT_EQ(r.capabilities.models, (Models{"a", "b"}));
+  EXPECT_EQ(r.capabilities.max_concurrent, 8);
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, 32);
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 10);
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kIntelNpu);
+  EXPECT_TRUE(r.loaded_models.empty());
+}
+
+TEST(WorkerDialect, ReferenceContainerTakesModelIdsFromLoadedObject) {
+  auto r = detect(R"({"status":"healthy","npu_available":true,"loaded_models":2,"optimal_device":"GPU.1"})",
+                  R"({"npu_available":true,"optimal_device":"GPU.1",
+                      "loaded_models":{"bert-base":{"device":"GPU.1","inference_count":4,"loaded_at":"x"},
+                                       "resnet50":{"device":"GPU.1","inference_count":0,"loaded_at":"y"}},
+                      "available_devices":["CPU","GPU.0","GPU.1"]})");
+  EXPECT_EQ(r.loaded_models, (Models{"bert-base", "resnet50"}));
+  EXPECT_EQ(r.capabilities.models, (Models{"bert-base", "resnet50"}));
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kIntelGpu);
+  EXPECT_EQ(r.capabilities.max_concurrent, kDefaultMaxConcurrent);
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, kDefaultMemoryGb);
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+}
+
+TEST(WorkerDialect, WindowsWorkerReadsUtilizationFromNpuMetrics) {
+  auto r = detect(R"({"status":"healthy","worker_id":"win-1","platform":"windows","npu_available":true,
+      "loaded_models":["whisper-small"],
+      "stats":{"average_response_time_ms":120,"npu_utilization_percent":30},
+      "npu_metrics":{"utilization_percent":37,"memory_usage_mb":900}})");
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kIntelNpu);
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 37);
+  EXPECT_EQ(r.loaded_models, (Models{"whisper-small"}));
+  EXPECT_EQ(r.capabilities.models, (Models{"whisper-small"}));
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, kDefaultMemoryGb);  // usage is not capacity
+}
+
+TEST(WorkerDialect, WindowsWorkerFallsBackToStatsUtilization) {
+  auto r = detect(R"({"npu_available":false,"stats":{"npu_utilization_percent":12}})");
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 12);
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kCpu);
+}
+
+TEST(WorkerDialect, MinimalLinuxWorkerWithoutModelsEndpoint) {
+  auto r = detect(R"({"status":"degraded","service":"npu-worker",
+      "capabilities":{"device":"NPU","available":true,"models_dir":"/opt/models",
+                      "models_loaded":["yolo"],"available_devices":["CPU","NPU"],
+                      "device_name":"Intel(R) AI Boost"}})");
+  EXPECT_EQ(r.health, WorkerHealth::kDegraded);
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kIntelNpu);
+  EXPECT_EQ(r.device_name, "Intel(R) AI Boost");
+  EXPECT_EQ(r.capabilities.models, (Models{"yolo"}));
+  EXPECT_EQ(r.loaded_models, (Models{"yolo"}));
+}
+
+TEST(WorkerDialect, EmptyHealthGivesTheSeedDefaults) {
+  auto r = detect("{}");
+  EXPECT_EQ(r.capabilities.max_concurrent, 4);
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, 8);
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 0);
+  EXPECT_TRUE(r.capabilities.models.empty());
+}
+
+TEST(WorkerDialect, WrongTypesAreWarningsAndDefaultsAreKept) {
+  auto r = detect(R"({"max_concurrent":"four","memory_gb":[1],"utilization":250,"loaded_models":{"a":1},
+                      "capabilities":"nope","device":7,"extra":{"ignored":true}})",
+                  R"({"available":["ok",3,{"name":"named"}],"loaded":"x"})");
+  EXPECT_EQ(r.capabilities.max_concurrent, 4);
+  EXPECT_DOUBLE_EQ(r.capabilities.memory_gb, 8);
+  EXPECT_DOUBLE_EQ(r.capabilities.utilization, 0);
+  EXPECT_EQ(r.capabilities.models, (Models{"ok", "named", "a"}));
+  auto has = [&](std::string_view needle) {
+    for (const auto& w : r.warnings) {
+      if (w.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("max_concurrent: expected a number, got string"));
+  EXPECT_TRUE(has("memory_gb: expected a number, got array"));
+  EXPECT_TRUE(has("utilization: 250"));
+  EXPECT_TRUE(has("capabilities: expected an object, got string"));
+  EXPECT_TRUE(has("device: expected a string, got number"));
+  EXPECT_TRUE(has("available[1]"));
+  EXPECT_TRUE(has("loaded: expected a list, got string"));
+  EXPECT_FALSE(has("extra"));
+}
+
+TEST(WorkerDialect, NonObjectBodiesAreWarningsNotCrashes) {
+  auto r = parseHealth(boost::json::parse("[1,2]"));
+  ASSERT_EQ(r.warnings.size(), 1u);
+  mergeModels(boost::json::parse("\"text\""), r);
+  EXPECT_EQ(r.warnings.size(), 2u);
+  auto m = parseStats(boost::json::parse("null"));
+  EXPECT_EQ(m.warnings.size(), 1u);
+}
+
+TEST(WorkerDialect, NvidiaDeviceNameBecomesTypeAndName) {
+  auto r = detect(R"({"device":"NVIDIA GeForce RTX 4090","memory_gb":24})");
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kNvidiaGpu);
+  EXPECT_EQ(r.device_name, "NVIDIA GeForce RTX 4090");
+}
+
+TEST(WorkerDialect, StatsMetricsParsed) {
+  auto m = parseStats(boost::json::parse(R"({"inference_time_ms":{"p50":12.5,"p95":40},
+      "throughput_per_min":300,"running":2,"queued":5,"max_concurrent":4,
+      "memory":{"process_rss_bytes":123456789,"models":{"phi":1000,"bad":"x"}}})"));
+  EXPECT_EQ(m.inference_p50_ms, 12.5);
+  EXPECT_EQ(m.inference_p95_ms, 40);
+  EXPECT_EQ(m.throughput_per_min, 300);
+  EXPECT_EQ(m.running, 2);
+  EXPECT_EQ(m.queued, 5);
+  EXPECT_EQ(m.max_concurrent, 4);
+  EXPECT_EQ(m.process_rss_bytes, 123456789);
+  EXPECT_EQ(m.model_bytes.at("phi"), 1000);
+  EXPECT_EQ(m.model_bytes.count("bad"), 0u);
+  EXPECT_EQ(m.warnings.size(), 1u);
+}
+
+}  // namespace
+}  // namespace npufleet::npu
