@@ -10,7 +10,8 @@ namespace npufleet::auth {
 
 ReplayCache::ReplayCache(Options options, const Clock& clock)
     : options_(options), clock_(clock) {
-  const size_t shards = std::max<size_t>(1, options_.shards);
+  // Never more shards than entries, so a tiny capacity is exact rather than rounded up.
+  const size_t shards = std::clamp<size_t>(options_.shards, 1, std::max<size_t>(1, options_.capacity));
   per_shard_capacity_ = std::max<size_t>(1, (options_.capacity + shards - 1) / shards);
   shards_.reserve(shards);
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
