@@ -1,12 +1,134 @@
+// `npufleet worker`: the agent on each accelerator node (DESIGN.md 4.5). Wiring only: config
+// layers, device detection, the WorkerService routes on an http::Server with the service
+// signature middleware in front, and graceful shutdown on SIGTERM/SIGINT.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
 
 #include "app/Commands.h"
+#include "auth/ServiceAuthConfig.h"
+#include "common/Clock.h"
+#include "common/Config.h"
+#include "common/Log.h"
+#include "http/Server.h"
+#include "worker/WorkerConfig.h"
+#include "worker/WorkerService.h"
+#include "worker/device/DeviceDetector.h"
 
 namespace npufleet::app {
+namespace {
+
+struct WorkerFlags {
+  std::string listen;
+  std::string models_dir;
+  std::string trusted_keys;
+  std::string config_file;
+  std::string device;
+  std::string log_level = "info";
+  bool print_config = false;
+};
+
+int fail(const std::string& message) {
+  std::cerr << "npufleet worker: " << message << "\n";
+  return 1;
+}
+
+int runWorker(const WorkerFlags& flags) {
+  if (auto st = configureLogging(flags.log_level); !st) return fail(st.error().message);
+  ConfigSchema schema;
+  worker::addWorkerConfigKeys(schema);
+  auth::addServiceAuthConfigKeys(schema);
+  Config config(schema);
+  if (!flags.config_file.empty()) {
+    if (auto st = config.loadTomlFile(flags.config_file); !st) return fail(st.error().message);
+  }
+  if (auto st = config.loadProcessEnvironment(); !st) return fail(st.error().message);
+  auto setFlag = [&](const std::string& key, const std::string& value, const char* flag) {
+    if (value.empty()) return okStatus();
+    return config.set(key, value, flag);
+  };
+  for (auto st : {setFlag("worker.listen", flags.listen, "--listen"),
+                  setFlag("worker.models_dir", flags.models_dir, "--models-dir"),
+                  setFlag("auth.trusted_keys_dir", flags.trusted_keys, "--trusted-keys"),
+                  setFlag("worker.device", flags.device, "--device")}) {
+    if (!st) return fail(st.error().message);
+  }
+  if (flags.print_config) {
+    std::cout << config.render();
+    return 0;
+  }
+
+  auto settings = worker::WorkerSettings::fromConfig(config);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(settings.models_dir, ec)) {
+    return fail("models directory '" + settings.models_dir + "' does not exist (--models-dir)");
+  }
+  const Clock& clock = SystemClock::instance();
+  auto auth_setup = auth::makeServiceAuthFromConfig(config, clock);
+  if (!auth_setup) return fail(auth_setup.error().message);
+
+  worker::DeviceDetectorOptions detect;
+  detect.sys_root = settings.sys_root;
+  detect.proc_root = settings.proc_root;
+  detect.device = settings.device;
+  detect.clock = &clock;
+  auto probe = worker::DeviceDetector(detect).detect();
+  spdlog::info("device: {} ({})", worker::deviceTypeName(probe->info().type), probe->info().name);
+  for (const auto& note : probe->info().notes) spdlog::info("device note: {}", note);
+
+  worker::WorkerService service(settings, std::move(probe), clock, NPUFLEET_VERSION);
+  service.preload();
+
+  boost::asio::io_context io;
+  http::ServerOptions server_options;
+  server_options.listen = settings.listen;
+  server_options.service_name = "npufleet-worker";
+  http::Server server(io, service.router(), server_options, service.metricsRegistry());
+  server.use(auth_setup->middleware());
+  auto bound = server.start();
+  if (!bound) return fail(bound.error().message);
+  spdlog::info("worker ready: max_concurrent={} memory_gb={} models_dir={}",
+               service.maxConcurrent(), service.memoryGb(), settings.models_dir);
+  std::cout << "npufleet worker listening on " << bound->str() << std::endl;
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& err, int signo) {
+    if (err) return;
+    spdlog::info("signal {}: shutting down", signo);
+    server.shutdown(std::chrono::seconds(10), [&io] { io.stop(); });
+  });
+  unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  service.stop();
+  spdlog::info("worker stopped");
+  return 0;
+}
+
+}  // namespace
 
 void addWorkerCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("worker", "(not built yet)");
-  cmd->callback([&exit_code] { exit_code = 2; });
+  auto flags = std::make_shared<WorkerFlags>();
+  auto* cmd = app.add_subcommand("worker", "Run the worker agent on an accelerator node");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT (default 0.0.0.0:8081; port 0 = any)");
+  cmd->add_option("--models-dir", flags->models_dir, "directory of <name>.onnx models");
+  cmd->add_option("--trusted-keys", flags->trusted_keys,
+                  "directory of <service-id>.key files (mode 0600)");
+  cmd->add_option("--config", flags->config_file, "TOML configuration file");
+  cmd->add_option("--device", flags->device,
+                  "auto|intel-npu|amd-npu|nvidia-gpu|amd-gpu|cpu (default auto)");
+  cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off");
+  cmd->add_flag("--print-config", flags->print_config,
+                "print the effective configuration and exit");
+  cmd->callback([flags, &exit_code] { exit_code = runWorker(*flags); });
 }
 
 }  // namespace npufleet::app

@@ -1,0 +1,214 @@
+#include "worker/ModelRegistry.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/Json.h"
+
+namespace npufleet::worker {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr uint64_t kMaxModelBytes = uint64_t{2} * 1024 * 1024 * 1024;
+constexpr uint64_t kMaxSidecarBytes = 64 * 1024;
+
+std::optional<std::string> readFile(const fs::path& p, uint64_t limit, std::string& why) {
+  std::error_code ec;
+  auto size = fs::file_size(p, ec);
+  if (ec) {
+    why = ec.message();
+    return std::nullopt;
+  }
+  if (size > limit) {
+    why = "file is larger than " + std::to_string(limit) + " bytes";
+    return std::nullopt;
+  }
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    why = "cannot open the file";
+    return std::nullopt;
+  }
+  std::string data(static_cast<size_t>(size), '\0');
+  in.read(data.data(), static_cast<std::streamsize>(size));
+  if (!in) {
+    why = "short read";
+    return std::nullopt;
+  }
+  return data;
+}
+
+void readSidecar(const fs::path& p, ModelEntry& e) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return;
+  std::string why;
+  auto text = readFile(p, kMaxSidecarBytes, why);
+  if (!text) {
+    e.error = "sidecar " + p.filename().string() + ": " + why;
+    return;
+  }
+  auto obj = json::parseObject(*text);
+  if (!obj) {
+    e.error = "sidecar " + p.filename().string() + ": " + obj.error().message;
+    return;
+  }
+  auto get = [&](const char* field, std::optional<std::string>& out) {
+    auto v = json::optString(*obj, field);
+    if (!v) {
+      e.error = "sidecar " + p.filename().string() + ": " + v.error().message;
+    } else {
+      out = *v;
+    }
+  };
+  get("displayName", e.display_name);
+  get("version", e.version);
+  get("description", e.description);
+}
+
+}  // namespace
+
+bool isValidModelName(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+ModelRegistry::ModelRegistry(std::string models_dir) : dir_(std::move(models_dir)) { rescan(); }
+
+void ModelRegistry::rescan() {
+  std::lock_guard lock(mu_);
+  rescanLocked();
+}
+
+void ModelRegistry::rescanLocked() {
+  std::map<std::string, bool> present;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& p = it->path();
+    if (p.extension() != ".onnx") continue;
+    std::error_code sec;
+    if (!it->is_regular_file(sec)) continue;
+    std::string name = p.stem().string();
+    if (!isValidModelName(name)) continue;
+    present[name] = true;
+    auto size = fs::file_size(p, sec);
+    auto mtime = fs::last_write_time(p, sec).time_since_epoch().count();
+    auto& slot = slots_[name];
+    if (slot.entry.path == p.string() && slot.mtime_ns == mtime && slot.entry.size_bytes == size) {
+      continue;  // unchanged; keep its parsed info and load state
+    }
+    slot.mtime_ns = mtime;
+    ModelEntry e;
+    e.name = name;
+    e.path = p.string();
+    e.size_bytes = size;
+    e.loaded = slot.model != nullptr;
+    std::string why;
+    auto bytes = readFile(p, kMaxModelBytes, why);
+    if (!bytes) {
+      e.error = why;
+    } else {
+      auto info = parseOnnxModel(*bytes);
+      if (info) {
+        e.info = std::move(*info);
+      } else {
+        e.error = info.error().message;
+      }
+    }
+    readSidecar(fs::path(dir_) / (name + ".json"), e);
+    slot.entry = std::move(e);
+  }
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    // A loaded model whose file vanished keeps serving until it is unloaded.
+    if (!present.contains(it->first) && it->second.model == nullptr) {
+      it = slots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<ModelEntry> ModelRegistry::list() {
+  std::lock_guard lock(mu_);
+  rescanLocked();
+  std::vector<ModelEntry> out;
+  for (const auto& [name, slot] : slots_) out.push_back(slot.entry);
+  return out;
+}
+
+bool ModelRegistry::known(const std::string& name) {
+  if (!isValidModelName(name)) return false;
+  std::lock_guard lock(mu_);
+  if (!slots_.contains(name)) rescanLocked();
+  return slots_.contains(name);
+}
+
+Status ModelRegistry::load(const std::string& name) {
+  if (!known(name)) return Error::notFound("no model named '" + name + "' in " + dir_);
+  std::lock_guard load_lock(load_mu_);
+  std::string path;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = slots_.at(name);
+    if (slot.model) return okStatus();  // already loaded: loading is idempotent
+    path = slot.entry.path;
+  }
+  auto fail = [&](Error err) -> Status {
+    std::lock_guard lock(mu_);
+    if (auto it = slots_.find(name); it != slots_.end()) it->second.entry.error = err.message;
+    err.message = "cannot load model '" + name + "': " + err.message;
+    err.field = "model";
+    return err;
+  };
+  std::string why;
+  auto bytes = readFile(path, kMaxModelBytes, why);
+  if (!bytes) return fail(Error::badRequest(why));
+  auto info = parseOnnxModel(*bytes);
+  if (!info) return fail(info.error());
+  auto model = OnnxModel::load(name, std::move(*bytes), *info);
+  if (!model) return fail(model.error());
+  std::lock_guard lock(mu_);
+  auto& slot = slots_[name];
+  slot.model = std::move(*model);
+  slot.entry.loaded = true;
+  slot.entry.info = std::move(*info);
+  slot.entry.error.reset();
+  return okStatus();
+}
+
+Status ModelRegistry::unload(const std::string& name) {
+  if (!known(name)) return Error::notFound("no model named '" + name + "' in " + dir_);
+  std::lock_guard lock(mu_);
+  auto& slot = slots_.at(name);
+  if (!slot.model) return Error::conflict("model '" + name + "' is not loaded", "model");
+  // Runs in flight hold their own reference and finish normally.
+  slot.model.reset();
+  slot.entry.loaded = false;
+  return okStatus();
+}
+
+Result<std::shared_ptr<OnnxModel>> ModelRegistry::get(const std::string& name) {
+  if (!known(name)) return Error::notFound("no model named '" + name + "'");
+  std::lock_guard lock(mu_);
+  auto& slot = slots_.at(name);
+  if (!slot.model) {
+    return Error::conflict("model '" + name + "' is not loaded; POST /models/" + name + "/load",
+                           "model");
+  }
+  return slot.model;
+}
+
+std::vector<std::string> ModelRegistry::loadedNames() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, slot] : slots_) {
+    if (slot.model) out.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace npufleet::worker

@@ -1,0 +1,555 @@
+#include "worker/WorkerService.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+
+#include "common/Json.h"
+#include "worker/EngineBusyMeter.h"
+#include "worker/InferenceQueue.h"
+#include "worker/InferenceRequest.h"
+#include "worker/ModelRegistry.h"
+#include "worker/WorkerStats.h"
+
+namespace npufleet::worker {
+namespace asio = boost::asio;
+using asio::awaitable;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr size_t kInferenceBodyLimit = 64 * 1024 * 1024;
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+double ms(std::chrono::nanoseconds d) { return static_cast<double>(d.count()) / 1e6; }
+
+std::optional<uint64_t> processRssBytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return std::nullopt;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+boost::json::array specsToJson(const std::vector<TensorSpec>& specs) {
+  boost::json::array out;
+  for (const auto& s : specs) {
+    boost::json::value shape = nullptr;
+    if (s.has_shape) {
+      boost::json::array dims;
+      for (auto d : s.shape) {
+        if (d < 0) {
+          dims.push_back(nullptr);  // dynamic dimension
+        } else {
+          dims.push_back(d);
+        }
+      }
+      shape = std::move(dims);
+    }
+    out.push_back(boost::json::object{{"name", s.name}, {"shape", shape}, {"elem_type", s.elem_type}});
+  }
+  return out;
+}
+
+Response errorResponse(const Error& e) {
+  auto r = Response::error(e);
+  if (e.code == ErrorCode::kUnavailable) r.headers.set("Retry-After", "1");
+  return r;
+}
+
+}  // namespace
+
+struct WorkerService::Impl {
+  Impl(WorkerSettings s, std::unique_ptr<DeviceProbe> p, const Clock& c, std::string v)
+      : settings(std::move(s)),
+        probe(std::move(p)),
+        clock(c),
+        version(std::move(v)),
+        device(probe->info()),
+        max_concurrent(settings.max_concurrent > 0 ? settings.max_concurrent
+                                                   : defaultMaxConcurrent(device)),
+        memory_gb(settings.memory_gb > 0 ? settings.memory_gb : defaultMemoryGb(device)),
+        registry(settings.models_dir),
+        engine(static_cast<size_t>(settings.threads > 0 ? settings.threads : max_concurrent)),
+        admin(1),
+        queue({static_cast<size_t>(max_concurrent), static_cast<size_t>(settings.queue_limit)}, c,
+              [this](std::function<void()> job) { asio::post(engine, std::move(job)); }),
+        stats(c),
+        busy(c, static_cast<size_t>(max_concurrent), std::chrono::milliseconds(1000)),
+        metrics(std::make_shared<prometheus::Registry>()),
+        started(c.steadyNow()) {
+    registerMetrics();
+    addRoutes();
+  }
+
+  WorkerSettings settings;
+  std::unique_ptr<DeviceProbe> probe;
+  std::mutex probe_mu;  // DeviceProbe calls are not synchronised
+  const Clock& clock;
+  std::string version;
+  DeviceInfo device;
+  int64_t max_concurrent;
+  double memory_gb;
+  ModelRegistry registry;
+  asio::thread_pool engine;
+  asio::thread_pool admin;  // model loads and directory scans: file I/O off the I/O threads
+  InferenceQueue queue;
+  WorkerStats stats;
+  EngineBusyMeter busy;
+  std::shared_ptr<prometheus::Registry> metrics;
+  std::chrono::steady_clock::time_point started;
+  http::Router router;
+  std::mutex preload_mu;
+  std::vector<std::string> preload_failures;
+
+  prometheus::Gauge* queue_depth_gauge = nullptr;
+  prometheus::Gauge* running_gauge = nullptr;
+  prometheus::Gauge* utilization_gauge = nullptr;
+  prometheus::Gauge* loaded_gauge = nullptr;
+  prometheus::Family<prometheus::Counter>* requests_family = nullptr;
+  prometheus::Family<prometheus::Histogram>* inference_family = nullptr;
+  prometheus::Family<prometheus::Histogram>* queue_wait_family = nullptr;
+
+  void registerMetrics() {
+    queue_depth_gauge = &prometheus::BuildGauge()
+                             .Name("npufleet_worker_queue_depth")
+                             .Help("Inference requests waiting for an engine slot")
+                             .Register(*metrics)
+                             .Add({});
+    running_gauge = &prometheus::BuildGauge()
+                         .Name("npufleet_worker_running")
+                         .Help("Inference requests running now")
+                         .Register(*metrics)
+                         .Add({});
+    utilization_gauge = &prometheus::BuildGauge()
+                             .Name("npufleet_worker_utilization_percent")
+                             .Help("Device utilization, or the engine's busy share when the "
+                                   "device gives no figure")
+                             .Register(*metrics)
+                             .Add({});
+    loaded_gauge = &prometheus::BuildGauge()
+                        .Name("npufleet_worker_loaded_models")
+                        .Help("Models loaded")
+                        .Register(*metrics)
+                        .Add({});
+    requests_family = &prometheus::BuildCounter()
+                           .Name("npufleet_worker_inference_requests_total")
+                           .Help("Inference requests by model and outcome")
+                           .Register(*metrics);
+    inference_family = &prometheus::BuildHistogram()
+                            .Name("npufleet_worker_inference_seconds")
+                            .Help("Time in the engine per inference")
+                            .Register(*metrics);
+    queue_wait_family = &prometheus::BuildHistogram()
+                             .Name("npufleet_worker_queue_wait_seconds")
+                             .Help("Time an inference waited for an engine slot")
+                             .Register(*metrics);
+  }
+
+  void countRequest(const std::string& model, const std::string& outcome) {
+    requests_family->Add({{"model", model}, {"outcome", outcome}}).Increment();
+  }
+
+  // Runs `f` on `pool` and resumes the calling coroutine on its own executor with the result.
+  template <typename F>
+  static awaitable<std::invoke_result_t<F>> offload(asio::thread_pool& pool, F f) {
+    using T = std::invoke_result_t<F>;
+    // co_spawn needs a default-constructible result; Result<T> is not.
+    auto r = co_await asio::co_spawn(
+        pool.get_executor(),
+        [f = std::move(f)]() mutable -> awaitable<std::optional<T>> { co_return f(); },
+        asio::use_awaitable);
+    co_return std::move(*r);
+  }
+
+  // Utilization and which source it came from.
+  std::pair<double, const char*> utilization() {
+    std::optional<double> dev;
+    {
+      std::lock_guard lock(probe_mu);
+      dev = probe->utilizationPercent();
+    }
+    double engine_pct = busy.samplePercent();
+    if (dev) return {*dev, "device"};
+    return {engine_pct, "engine"};
+  }
+
+  boost::json::object deviceJson() {
+    DeviceInfo info;
+    {
+      std::lock_guard lock(probe_mu);
+      probe->refresh();
+      info = probe->info();
+    }
+    boost::json::object d{{"type", deviceTypeName(info.type)},
+                          {"name", info.name},
+                          {"driver", info.driver}};
+    if (!info.pci_address.empty()) d["pci_address"] = info.pci_address;
+    auto put = [&d](const char* key, const auto& v) {
+      if (v) d[key] = *v;
+    };
+    put("memory_total_gb", info.memory_total_gb);
+    put("memory_used_gb", info.memory_used_gb);
+    put("cpu_cores", info.cpu_cores);
+    put("frequency_mhz", info.frequency_mhz);
+    put("max_frequency_mhz", info.max_frequency_mhz);
+    put("temperature_c", info.temperature_c);
+    put("power_w", info.power_w);
+    boost::json::array notes;
+    for (const auto& n : info.notes) notes.push_back(boost::json::string(n));
+    d["notes"] = std::move(notes);
+    return d;
+  }
+
+  static boost::json::array names(const std::vector<std::string>& v) {
+    boost::json::array a;
+    for (const auto& s : v) a.push_back(boost::json::string(s));
+    return a;
+  }
+
+  awaitable<Response> health(Request&) {
+    auto [util, source] = utilization();
+    auto loaded = registry.loadedNames();
+    std::vector<std::string> failures;
+    {
+      std::lock_guard lock(preload_mu);
+      failures = preload_failures;
+    }
+    boost::json::object dev = deviceJson();
+    dev["utilization_source"] = source;
+    boost::json::object body{
+        {"status", failures.empty() ? "healthy" : "degraded"},
+        {"service", "npufleet-worker"},
+        {"version", version},
+        {"device_type", deviceTypeName(device.type)},
+        {"device_name", device.name},
+        {"max_concurrent", max_concurrent},
+        {"memory_gb", memory_gb},
+        {"utilization", util},
+        {"queue_depth", queue.waiting()},
+        {"running", queue.running()},
+        {"loaded_models", names(loaded)},
+        {"uptime_s", std::chrono::duration<double>(clock.steadyNow() - started).count()},
+        {"device", std::move(dev)},
+    };
+    if (!failures.empty()) body["preload_failures"] = names(failures);
+    co_return Response::json(200, body);
+  }
+
+  awaitable<Response> livez(Request&) {
+    co_return Response::json(200, boost::json::object{{"status", "alive"}});
+  }
+
+  awaitable<Response> listModels(Request&) {
+    auto entries = co_await offload(admin, [this] { return registry.list(); });
+    boost::json::array available, loaded, models;
+    for (const auto& e : entries) {
+      available.push_back(boost::json::string(e.name));
+      if (e.loaded) loaded.push_back(boost::json::string(e.name));
+      boost::json::object m{{"name", e.name}, {"loaded", e.loaded}, {"sizeBytes", e.size_bytes}};
+      if (e.info) {
+        m["inputs"] = specsToJson(e.info->inputs);
+        m["outputs"] = specsToJson(e.info->outputs);
+        m["opset"] = e.info->opset;
+        m["ops"] = names(e.info->op_types);
+      } else {
+        m["inputs"] = boost::json::array{};
+        m["outputs"] = boost::json::array{};
+      }
+      if (e.display_name) m["displayName"] = *e.display_name;
+      if (e.version) m["version"] = *e.version;
+      if (e.description) m["description"] = *e.description;
+      if (e.error) m["error"] = *e.error;
+      models.push_back(std::move(m));
+    }
+    co_return Response::json(200, boost::json::object{{"available", std::move(available)},
+                                                      {"loaded", std::move(loaded)},
+                                                      {"models", std::move(models)}});
+  }
+
+  awaitable<Response> loadModel(const std::string& name) {
+    if (!isValidModelName(name)) {
+      co_return errorResponse(Error::badRequest("model names match [A-Za-z0-9._-]{1,128}", "model"));
+    }
+    auto t0 = clock.steadyNow();
+    auto st = co_await offload(admin, [this, name] { return registry.load(name); });
+    if (!st) {
+      spdlog::warn("model {} failed to load: {}", name, st.error().message);
+      co_return errorResponse(st.error());
+    }
+    co_return Response::json(
+        200, boost::json::object{{"model", name}, {"model_id", name}, {"status", "loaded"},
+                                 {"loaded", true}, {"load_time_ms", ms(clock.steadyNow() - t0)}});
+  }
+
+  awaitable<Response> unloadModel(const std::string& name) {
+    if (!isValidModelName(name)) {
+      co_return errorResponse(Error::badRequest("model names match [A-Za-z0-9._-]{1,128}", "model"));
+    }
+    auto st = co_await offload(admin, [this, name] { return registry.unload(name); });
+    if (!st) co_return errorResponse(st.error());
+    co_return Response::json(200, boost::json::object{{"model", name}, {"model_id", name},
+                                                      {"status", "unloaded"}, {"loaded", false}});
+  }
+
+  awaitable<Response> loadModelReference(Request& req) {
+    auto obj = json::parseObject(req.body);
+    if (!obj) co_return errorResponse(obj.error());
+    auto id = json::optString(*obj, "model_id");
+    if (!id) co_return errorResponse(id.error());
+    if (!*id) co_return errorResponse(Error::badRequest("\"model_id\" is required", "model_id"));
+    co_return co_await loadModel(**id);
+  }
+
+  // Shared between the waiting coroutine and the engine thread that runs the job.
+  struct Pending {
+    explicit Pending(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer;
+    std::mutex mu;
+    bool done = false;
+    bool expired = false;
+    Result<NamedTensors> result{Error::internal("not run")};
+    double queue_ms = 0;
+    double inference_ms = 0;
+  };
+  // Wakes the waiting coroutine: the timer belongs to its executor, so cancel it there. The
+  // shared_ptr keeps the timer alive when the coroutine has already answered (deadline).
+  static void wake(const std::shared_ptr<Pending>& p) {
+    asio::post(p->timer.get_executor(), [p] { p->timer.cancel(); });
+  }
+
+  awaitable<Response> inference(Request& req) {
+    auto parsed = parseInferenceRequest(req.body);
+    if (!parsed) co_return errorResponse(parsed.error());
+    auto request = std::move(*parsed);
+    auto model = registry.get(request.model);
+    if (!model && model.error().code == ErrorCode::kConflict && settings.auto_load) {
+      auto st = co_await offload(admin, [this, name = request.model] { return registry.load(name); });
+      if (!st) {
+        stats.recordError(request.model);
+        countRequest(request.model, "load_failed");
+        co_return errorResponse(st.error());
+      }
+      model = registry.get(request.model);
+    }
+    if (!model) {
+      if (model.error().code != ErrorCode::kNotFound) {
+        stats.recordError(request.model);
+        countRequest(request.model, "rejected");
+      }
+      co_return errorResponse(model.error());
+    }
+    if (auto st = validateInputs((*model)->info(), request.inputs); !st) {
+      stats.recordError(request.model);
+      countRequest(request.model, "bad_input");
+      co_return errorResponse(st.error());
+    }
+    int64_t timeout_ms = settings.request_timeout_ms;
+    if (request.timeout_ms) timeout_ms = std::min(timeout_ms, *request.timeout_ms);
+    auto deadline = clock.steadyNow() + std::chrono::milliseconds(timeout_ms);
+
+    auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+    auto inputs = std::make_shared<NamedTensors>(std::move(request.inputs));
+    auto job = [this, pending, inputs, model = *model](InferenceQueue::Outcome outcome,
+                                                         std::chrono::nanoseconds waited) {
+      if (outcome == InferenceQueue::Outcome::kExpired) {
+        std::lock_guard lock(pending->mu);
+        pending->done = true;
+        pending->expired = true;
+        pending->queue_ms = ms(waited);
+        wake(pending);
+        return;
+      }
+      auto token = busy.begin();
+      auto t0 = clock.steadyNow();
+      auto result = model->run(*inputs);
+      auto elapsed = clock.steadyNow() - t0;
+      busy.end(token);
+      std::lock_guard lock(pending->mu);
+      pending->result = std::move(result);
+      pending->queue_ms = ms(waited);
+      pending->inference_ms = ms(elapsed);
+      pending->done = true;
+      wake(pending);
+    };
+    auto id = queue.submit(request.model, deadline, std::move(job));
+    if (!id) {
+      stats.recordError(request.model);
+      countRequest(request.model, "queue_full");
+      co_return errorResponse(id.error());
+    }
+    pending->timer.expires_at(deadline);
+    for (;;) {
+      {
+        std::lock_guard lock(pending->mu);
+        if (pending->done) break;
+      }
+      if (clock.steadyNow() >= deadline) {
+        if (queue.expire(*id)) break;  // the job's kExpired branch has filled `pending`
+        stats.recordError(request.model);
+        countRequest(request.model, "timeout");
+        co_return errorResponse({ErrorCode::kGatewayTimeout,
+                                 "inference on '" + request.model + "' ran past its deadline of " +
+                                     std::to_string(timeout_ms) + " ms",
+                                 {}});
+      }
+      boost::system::error_code ec;
+      co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    std::lock_guard lock(pending->mu);
+    if (pending->expired) {
+      stats.recordError(request.model);
+      countRequest(request.model, "expired_in_queue");
+      co_return errorResponse(Error::unavailable("inference on '" + request.model +
+                                                 "' waited past its deadline of " +
+                                                 std::to_string(timeout_ms) + " ms in the queue"));
+    }
+    if (!pending->result) {
+      stats.recordError(request.model);
+      countRequest(request.model, "error");
+      co_return errorResponse(pending->result.error());
+    }
+    stats.recordSuccess(request.model, pending->inference_ms, pending->queue_ms);
+    countRequest(request.model, "ok");
+    inference_family->Add({{"model", request.model}}, kLatencyBuckets)
+        .Observe(pending->inference_ms / 1000.0);
+    queue_wait_family->Add({{"model", request.model}}, kLatencyBuckets)
+        .Observe(pending->queue_ms / 1000.0);
+    boost::json::object outputs;
+    for (const auto& [name, t] : *pending->result) {
+      outputs[name] = tensorToJson(t, request.b64_outputs);
+    }
+    co_return Response::json(200, boost::json::object{{"model", request.model},
+                                                      {"outputs", std::move(outputs)},
+                                                      {"inference_time_ms", pending->inference_ms},
+                                                      {"queue_time_ms", pending->queue_ms},
+                                                      {"device", deviceTypeName(device.type)}});
+  }
+
+  awaitable<Response> statsHandler(Request&) {
+    auto entries = co_await offload(admin, [this] { return registry.list(); });
+    boost::json::object per_model;
+    boost::json::object memory_models;
+    uint64_t loaded_bytes = 0;
+    for (const auto& e : entries) {
+      auto o = WorkerStats::toJson(stats.summary(e.name));
+      o["loaded"] = e.loaded;
+      per_model[e.name] = std::move(o);
+      memory_models[e.name] =
+          boost::json::object{{"file_bytes", e.size_bytes}, {"loaded", e.loaded}};
+      if (e.loaded) loaded_bytes += e.size_bytes;
+    }
+    // Requests for models that have since left the directory still count.
+    for (const auto& name : stats.models()) {
+      if (!per_model.contains(name)) per_model[name] = WorkerStats::toJson(stats.summary(name));
+    }
+    boost::json::object memory{{"models", std::move(memory_models)},
+                               {"loaded_model_file_bytes", loaded_bytes}};
+    if (auto rss = processRssBytes()) memory["process_rss_bytes"] = *rss;
+    auto [util, source] = utilization();
+    co_return Response::json(
+        200, boost::json::object{{"models", std::move(per_model)},
+                                 {"total", WorkerStats::toJson(stats.total())},
+                                 {"memory", std::move(memory)},
+                                 {"queue", boost::json::object{{"depth", queue.waiting()},
+                                                               {"running", queue.running()},
+                                                               {"max_concurrent", max_concurrent},
+                                                               {"queue_limit", settings.queue_limit}}},
+                                 {"utilization", util},
+                                 {"utilization_source", source},
+                                 {"uptime_s", std::chrono::duration<double>(clock.steadyNow() - started).count()}});
+  }
+
+  awaitable<Response> metricsHandler(Request&) {
+    queue_depth_gauge->Set(static_cast<double>(queue.waiting()));
+    running_gauge->Set(static_cast<double>(queue.running()));
+    utilization_gauge->Set(utilization().first);
+    loaded_gauge->Set(static_cast<double>(registry.loadedNames().size()));
+    prometheus::TextSerializer serializer;
+    co_return Response::text(200, serializer.Serialize(metrics->Collect()),
+                             "text/plain; version=0.0.4");
+  }
+
+  void addRoutes() {
+    http::RouteOptions signed_small;
+    signed_small.access = "signed";
+    http::RouteOptions signed_large = signed_small;
+    signed_large.body_limit = kInferenceBodyLimit;
+    http::RouteOptions open;
+    open.access = "public";
+    router.add("GET", "/livez", [this](Request& r) { return livez(r); }, open);
+    router.add("GET", "/health", [this](Request& r) { return health(r); }, signed_small);
+    router.add("GET", "/stats", [this](Request& r) { return statsHandler(r); }, signed_small);
+    router.add("GET", "/metrics", [this](Request& r) { return metricsHandler(r); }, signed_small);
+    router.add("GET", "/models", [this](Request& r) { return listModels(r); }, signed_small);
+    router.add(
+        "POST", "/models/load", [this](Request& r) { return loadModelReference(r); }, signed_small);
+    router.add(
+        "POST", "/models/{name}/load", [this](Request& r) { return loadModel(r.param("name")); },
+        signed_small);
+    router.add(
+        "POST", "/models/{name}/unload",
+        [this](Request& r) { return unloadModel(r.param("name")); }, signed_small);
+    router.add(
+        "DELETE", "/models/{name}", [this](Request& r) { return unloadModel(r.param("name")); },
+        signed_small);
+    router.add("POST", "/inference", [this](Request& r) { return inference(r); }, signed_large);
+  }
+};
+
+WorkerService::WorkerService(WorkerSettings settings, std::unique_ptr<DeviceProbe> probe,
+                             const Clock& clock, std::string version)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(probe), clock,
+                                   std::move(version))) {}
+
+WorkerService::~WorkerService() { stop(); }
+
+const http::Router& WorkerService::router() const { return impl_->router; }
+
+std::shared_ptr<prometheus::Registry> WorkerService::metricsRegistry() const {
+  return impl_->metrics;
+}
+
+std::vector<Error> WorkerService::preload() {
+  std::vector<Error> errors;
+  std::vector<std::string> failed;
+  for (const auto& name : impl_->settings.preload) {
+    auto st = impl_->registry.load(name);
+    if (!st) {
+      spdlog::error("preload of model '{}' failed: {}", name, st.error().message);
+      errors.push_back(st.error());
+      failed.push_back(name);
+    } else {
+      spdlog::info("preloaded model '{}'", name);
+    }
+  }
+  std::lock_guard lock(impl_->preload_mu);
+  impl_->preload_failures = std::move(failed);
+  return errors;
+}
+
+void WorkerService::stop() {
+  impl_->engine.join();
+  impl_->admin.join();
+}
+
+int64_t WorkerService::maxConcurrent() const { return impl_->max_concurrent; }
+double WorkerService::memoryGb() const { return impl_->memory_gb; }
+
+}  // namespace npufleet::worker

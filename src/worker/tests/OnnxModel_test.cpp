@@ -1,0 +1,78 @@
+#include "worker/OnnxModel.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <thread>
+
+#include "worker/tests/TestModels.h"
+
+namespace npufleet::worker {
+namespace {
+
+std::shared_ptr<OnnxModel> loadSample(const std::string& name) {
+  auto bytes = testing::readAll(testing::samplePath(name));
+  auto info = parseOnnxModel(bytes);
+  EXPECT_TRUE(info.ok());
+  auto model = OnnxModel::load(name, bytes, *info);
+  EXPECT_TRUE(model.ok()) << model.error().message;
+  return model.ok() ? *model : nullptr;
+}
+
+TEST(OnnxModel, RunsTheIr3EmbeddingMlp) {
+  auto model = loadSample("embedding-mlp");
+  ASSERT_TRUE(model);
+  std::vector<float> x(64);
+  std::iota(x.begin(), x.end(), -32.0f);
+  auto out = model->run({{"input", Tensor{{1, 64}, x}}});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const auto& e = out->at("embedding");
+  EXPECT_EQ(e.shape, (std::vector<int64_t>{1, 32}));
+  EXPECT_EQ(e.data.size(), 32u);
+}
+
+TEST(OnnxModel, CnnOutputsAProbabilityDistribution) {
+  auto model = loadSample("cnn-classifier");
+  ASSERT_TRUE(model);
+  std::vector<float> img(28 * 28, 0.5f);
+  auto out = model->run({{"image", Tensor{{1, 1, 28, 28}, img}}});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const auto& p = out->at("probabilities");
+  EXPECT_EQ(p.shape, (std::vector<int64_t>{1, 10}));
+  EXPECT_NEAR(std::accumulate(p.data.begin(), p.data.end(), 0.0), 1.0, 1e-5);
+}
+
+TEST(OnnxModel, ConcurrentRunsMatchASerialRun) {
+  auto model = loadSample("embedding-mlp");
+  ASSERT_TRUE(model);
+  std::vector<float> x(64, 0.25f);
+  auto expected = model->run({{"input", Tensor{{1, 64}, x}}});
+  ASSERT_TRUE(expected.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        auto r = model->run({{"input", Tensor{{1, 64}, x}}});
+        if (!r.ok() || r->at("embedding").data != expected->at("embedding").data) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GE(model->netsBuilt(), 1u);
+  EXPECT_LE(model->netsBuilt(), 5u);
+}
+
+TEST(OnnxModel, RefusesNonFloatInputs) {
+  auto bytes = testing::readAll(testing::samplePath("embedding-mlp"));
+  auto info = parseOnnxModel(bytes);
+  ASSERT_TRUE(info.ok());
+  info->inputs[0].elem_type = 7;
+  auto model = OnnxModel::load("m", bytes, *info);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.error().message.find("float32"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace npufleet::worker
