@@ -121,6 +121,12 @@ const Keyring::Key* Keyring::find(std::string_view service_id, std::string_view 
   return nullptr;
 }
 
+std::vector<std::string> Keyring::serviceIds() const {
+  std::vector<std::string> ids;
+  for (const auto& [service, keys] : keys_) ids.push_back(service);
+  return ids;
+}
+
 size_t Keyring::keyCount() const {
   size_t n = 0;
   for (const auto& [service, keys] : keys_) n += keys.size();

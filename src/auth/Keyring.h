@@ -44,6 +44,7 @@ class Keyring {
   const std::vector<Key>& keysFor(std::string_view service_id) const;
   const Key* find(std::string_view service_id, std::string_view key_id) const;
 
+  std::vector<std::string> serviceIds() const;
   size_t serviceCount() const { return keys_.size(); }
   size_t keyCount() const;
 
