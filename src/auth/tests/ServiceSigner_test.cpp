@@ -82,6 +82,22 @@ TEST(ServiceSigner, V2SignatureCoversNonceBodyQueryHostAndKeyId) {
   EXPECT_EQ(req.headers.get("X-Service-Signature-V2"), opensslHmac(kKey, to_sign));
 }
 
+// The worked example of docs/security.md; the literals come from `openssl dgst -sha256 -hmac`.
+TEST(ServiceSigner, MatchesTheWorkedExampleInSecurityDoc) {
+  FakeClock clock(kTs);
+  auto signer = ServiceSigner::create("main-backend", kKey, clock);
+  ASSERT_TRUE(signer.ok());
+  auto req = sampleRequest();
+  ASSERT_TRUE(signer->signWith(req, kTs, kNonce).ok());
+  EXPECT_EQ(req.headers.get("X-Service-Key-Id"), "679e801d83f2424e");
+  EXPECT_EQ(req.headers.get("X-Service-Content-SHA256"),
+            "4d7e833615942ba135690085db25ef315f9451ba258ca25e0aa19444815a3a6a");
+  EXPECT_EQ(req.headers.get("X-Service-Signature-V2"),
+            "90269694414073c3002da2b27acf1f2470cbc1c6a0ab149b31403fdce7a4f0de");
+  EXPECT_EQ(req.headers.get("X-Service-Signature"),
+            "22d6d1ad4c0ff25a897e474fdbf2e3bde2199de1e437ff868386f895b5b9abe6");
+}
+
 TEST(ServiceSigner, EmptyBodyDigestIsSha256OfNothing) {
   FakeClock clock(kTs);
   auto signer = ServiceSigner::create("main-backend", kKey, clock);
