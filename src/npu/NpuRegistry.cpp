@@ -1,5 +1,9 @@
 #include "npu/NpuRegistry.h"
 
+// GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frame allocator when a
+// coroutine is inlined into its caller (GCC bug 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
