@@ -1,9 +1,9 @@
 #include "worker/device/AmdGpuProbe.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "worker/device/Hwmon.h"
+#include "worker/device/PciId.h"
 
 namespace npufleet::worker {
 namespace {
@@ -29,12 +29,11 @@ AmdGpuProbe::AmdGpuProbe(HostFileReader sys, std::string device_dir, std::vector
   if (auto address = sys_.resolvedName(device_dir_)) info_.pci_address = *address;
 
   // amdgpu names the board only on some parts; otherwise fall back to the PCI id.
-  if (auto product = sys_.readText(device_dir_ + "/product_name", 256); product && !product->empty()) {
+  if (auto product = sys_.readText(device_dir_ + "/product_name", 256);
+      product && !product->empty()) {
     info_.name = *product;
   } else if (auto id = sys_.readHex(device_dir_ + "/device"); id && *id <= 0xffff) {
-    char hex[32];
-    std::snprintf(hex, sizeof hex, "0x%04llx", static_cast<unsigned long long>(*id));
-    info_.name = std::string("AMD GPU (") + hex + ")";
+    info_.name = "AMD GPU (" + formatPciId(*id) + ")";
   } else {
     info_.name = "AMD GPU";
   }
@@ -65,9 +64,9 @@ std::optional<double> AmdGpuProbe::utilizationPercent() {
     return std::nullopt;
   }
   if (*percent > 100) {
-    addNote(info_, "utilization not reported: " +
-                       sys_.path(device_dir_ + "/gpu_busy_percent").string() + " reads " +
-                       std::to_string(*percent));
+    addNote(info_,
+            "utilization not reported: " + sys_.path(device_dir_ + "/gpu_busy_percent").string() +
+                " reads " + std::to_string(*percent));
     return std::nullopt;
   }
   return static_cast<double>(*percent);

@@ -1,9 +1,9 @@
 #include "worker/device/AmdNpuProbe.h"
 
-#include <cstdio>
 #include <utility>
 
 #include "worker/device/Hwmon.h"
+#include "worker/device/PciId.h"
 #include "worker/device/SystemMemory.h"
 
 namespace npufleet::worker {
@@ -13,9 +13,7 @@ std::string AmdNpuProbe::deviceName(std::optional<uint64_t> pci_device_id) {
   // PCI ids from the amdxdna driver (drivers/accel/amdxdna/amdxdna_pci_drv.c).
   if (*pci_device_id == 0x1502) return "AMD Ryzen AI NPU (Phoenix/Hawk Point)";
   if (*pci_device_id == 0x17f0) return "AMD Ryzen AI NPU (Strix/Krackan)";
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%04llx", static_cast<unsigned long long>(*pci_device_id));
-  return std::string("AMD NPU (") + hex + ")";
+  return "AMD NPU (" + formatPciId(*pci_device_id) + ")";
 }
 
 AmdNpuProbe::AmdNpuProbe(HostFileReader sys, HostFileReader proc, std::string device_dir,
@@ -28,8 +26,9 @@ AmdNpuProbe::AmdNpuProbe(HostFileReader sys, HostFileReader proc, std::string de
   if (auto id = sys_.readHex(device_dir_ + "/device"); id && *id <= 0xffff) {
     device_id = *id;
   } else {
-    addNote(info_, "PCI device id unknown: " +
-                       (id ? "value " + std::to_string(*id) + " is not 16-bit" : id.error().message));
+    addNote(info_,
+            "PCI device id unknown: " +
+                (id ? "value " + std::to_string(*id) + " is not 16-bit" : id.error().message));
   }
   info_.name = deviceName(device_id);
   if (auto address = sys_.resolvedName(device_dir_)) info_.pci_address = *address;

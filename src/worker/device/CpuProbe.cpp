@@ -9,7 +9,7 @@ namespace npufleet::worker {
 namespace {
 
 // A 4 MiB cpuinfo would be ~2,500 CPUs; larger means the file is not cpuinfo.
-constexpr std::size_t kMaxCpuinfoBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxCpuinfoBytes = std::size_t{4} * 1024 * 1024;
 
 std::string valueAfterColon(const std::string& line) {
   const auto colon = line.find(':');
@@ -40,12 +40,14 @@ CpuProbe::CpuProbe(HostFileReader proc, std::vector<std::string> notes) : proc_(
     std::string hardware;  // ARM kernels name the SoC here instead of a "model name"
     while (std::getline(lines, line)) {
       const std::string key = keyBeforeColon(line);
-      if (key == "processor") {
+      const std::string value = valueAfterColon(line);
+      if (key == "processor" && !value.empty() &&
+          value.find_first_not_of("0123456789") == std::string::npos) {
         ++processors;
       } else if (key == "model name" && model.empty()) {
-        model = valueAfterColon(line);
+        model = value;
       } else if (key == "Hardware" && hardware.empty()) {
-        hardware = valueAfterColon(line);
+        hardware = value;
       }
     }
     info_.name = !model.empty() ? model : hardware;

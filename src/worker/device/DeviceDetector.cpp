@@ -1,7 +1,6 @@
 #include "worker/device/DeviceDetector.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
 #include "worker/device/AmdGpuProbe.h"
@@ -10,6 +9,7 @@
 #include "worker/device/IntelNpuProbe.h"
 #include "worker/device/NvidiaGpuProbe.h"
 #include "worker/device/NvmlLibrary.h"
+#include "worker/device/PciId.h"
 
 namespace npufleet::worker {
 namespace {
@@ -20,12 +20,6 @@ constexpr uint64_t kVendorAti = 0x1002;  // AMD graphics keep ATI's PCI vendor i
 // PCI class 0x12 "processing accelerator", subclass 0x00; the low byte is the prog-if.
 constexpr uint64_t kClassProcessingAccelerator = 0x1200;
 
-std::string hex(uint64_t value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "0x%04llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
 std::string joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& part : parts) out += (out.empty() ? "" : "; ") + part;
@@ -35,7 +29,9 @@ std::string joined(const std::vector<std::string>& parts) {
 }  // namespace
 
 DeviceDetector::DeviceDetector(DeviceDetectorOptions options)
-    : options_(std::move(options)), sys_(options_.sys_root), proc_(options_.proc_root),
+    : options_(std::move(options)),
+      sys_(options_.sys_root),
+      proc_(options_.proc_root),
       clock_(options_.clock ? *options_.clock : SystemClock::instance()) {}
 
 const std::vector<std::string>& DeviceDetector::deviceChoices() {
@@ -109,7 +105,7 @@ std::unique_ptr<DeviceProbe> DeviceDetector::detectAccelNpu(std::optional<Device
         continue;
       }
       if ((*pci_class >> 8) != kClassProcessingAccelerator || driver_name != "intel_vpu") {
-        notes.push_back(entry + " skipped: Intel device of class " + hex(*pci_class) +
+        notes.push_back(entry + " skipped: Intel device of class " + formatPciId(*pci_class, 6) +
                         " with driver " + driver_name + " is not an intel_vpu NPU");
         continue;
       }
@@ -126,13 +122,14 @@ std::unique_ptr<DeviceProbe> DeviceDetector::detectAccelNpu(std::optional<Device
       }
       return std::make_unique<AmdNpuProbe>(sys_, proc_, dir, std::move(notes));
     }
-    notes.push_back(entry + " skipped: vendor " + hex(*vendor) + " with driver " + driver_name +
-                    " is not a known NPU");
+    notes.push_back(entry + " skipped: vendor " + formatPciId(*vendor) + " with driver " +
+                    driver_name + " is not a known NPU");
   }
   return nullptr;
 }
 
-std::unique_ptr<DeviceProbe> DeviceDetector::detectNvidiaGpu(std::vector<std::string>& notes) const {
+std::unique_ptr<DeviceProbe> DeviceDetector::detectNvidiaGpu(
+    std::vector<std::string>& notes) const {
   auto nvml = NvmlLibrary::open(options_.nvml_library);
   if (!nvml) {
     notes.push_back("no NVIDIA GPU: " + nvml.error().message);

@@ -16,7 +16,12 @@ namespace npufleet::worker {
 
 class DeviceProbe {
  public:
+  DeviceProbe() = default;
   virtual ~DeviceProbe() = default;
+  DeviceProbe(const DeviceProbe&) = delete;
+  DeviceProbe& operator=(const DeviceProbe&) = delete;
+  DeviceProbe(DeviceProbe&&) = delete;
+  DeviceProbe& operator=(DeviceProbe&&) = delete;
 
   // Detection result plus the dynamic fields as of the last refresh() / memoryUsedGb().
   virtual const DeviceInfo& info() const = 0;

@@ -23,7 +23,8 @@ template <typename T>
 Result<T> parseNumber(const Result<std::string>& text, const std::string& where, int base) {
   if (!text) return text.error();
   std::string_view digits = *text;
-  if (base == 16 && digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+  if (base == 16 && digits.size() > 2 && digits[0] == '0' &&
+      (digits[1] == 'x' || digits[1] == 'X')) {
     digits.remove_prefix(2);
   }
   if (digits.empty()) return Error::internal(where + " is empty");

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <utility>
 
 #include "worker/device/Hwmon.h"
+#include "worker/device/PciId.h"
 #include "worker/device/SystemMemory.h"
 
 namespace npufleet::worker {
@@ -35,14 +35,14 @@ std::string IntelNpuProbe::deviceName(std::optional<uint64_t> pci_device_id) {
   for (const auto& known : kKnownNpus) {
     if (known.id == *pci_device_id) return std::string("Intel NPU (") + known.generation + ")";
   }
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%04llx", static_cast<unsigned long long>(*pci_device_id));
-  return std::string("Intel NPU (") + hex + ")";
+  return "Intel NPU (" + formatPciId(*pci_device_id) + ")";
 }
 
 IntelNpuProbe::IntelNpuProbe(HostFileReader sys, HostFileReader proc, std::string device_dir,
                              const Clock& clock, std::vector<std::string> notes)
-    : sys_(std::move(sys)), proc_(std::move(proc)), device_dir_(std::move(device_dir)),
+    : sys_(std::move(sys)),
+      proc_(std::move(proc)),
+      device_dir_(std::move(device_dir)),
       clock_(clock) {
   info_.type = DeviceType::kIntelNpu;
   info_.driver = "intel_vpu";
@@ -52,8 +52,9 @@ IntelNpuProbe::IntelNpuProbe(HostFileReader sys, HostFileReader proc, std::strin
   if (auto id = sys_.readHex(device_dir_ + "/device"); id && *id <= 0xffff) {
     device_id = *id;
   } else {
-    addNote(info_, "PCI device id unknown: " +
-                       (id ? "value " + std::to_string(*id) + " is not 16-bit" : id.error().message));
+    addNote(info_,
+            "PCI device id unknown: " +
+                (id ? "value " + std::to_string(*id) + " is not 16-bit" : id.error().message));
   }
   info_.name = deviceName(device_id);
   if (auto address = sys_.resolvedName(device_dir_)) info_.pci_address = *address;

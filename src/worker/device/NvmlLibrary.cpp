@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <array>
 #include <utility>
 
 namespace npufleet::worker {
@@ -53,7 +54,8 @@ Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) 
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    return Error::unavailable("NVML not loaded: " + std::string(why ? why : path + ": dlopen failed"));
+    return Error::unavailable("NVML not loaded: " +
+                              std::string(why ? why : path + ": dlopen failed"));
   }
   auto symbols = std::make_unique<Symbols>();
   resolve(handle, "nvmlInit_v2", symbols->init);
@@ -68,7 +70,7 @@ Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) 
   resolve(handle, "nvmlDeviceGetPowerUsage", symbols->device_power);
 
   std::string missing;
-  const std::pair<const char*, bool> required[] = {
+  const std::array<std::pair<const char*, bool>, 7> required{{
       {"nvmlInit_v2", symbols->init != nullptr},
       {"nvmlShutdown", symbols->shutdown != nullptr},
       {"nvmlDeviceGetCount_v2", symbols->device_count != nullptr},
@@ -76,7 +78,7 @@ Result<std::unique_ptr<NvmlLibrary>> NvmlLibrary::open(const std::string& path) 
       {"nvmlDeviceGetName", symbols->device_name != nullptr},
       {"nvmlDeviceGetMemoryInfo", symbols->device_memory != nullptr},
       {"nvmlDeviceGetUtilizationRates", symbols->device_utilization != nullptr},
-  };
+  }};
   for (const auto& [name, found] : required) {
     if (!found) missing += (missing.empty() ? "" : ", ") + std::string(name);
   }
@@ -124,12 +126,12 @@ Result<NvmlLibrary::Device> NvmlLibrary::deviceByIndex(unsigned index) const {
 }
 
 Result<std::string> NvmlLibrary::name(Device device) const {
-  char buffer[kNvmlDeviceNameBufferSize] = {};
-  if (int rc = symbols_->device_name(device, buffer, sizeof buffer); rc != kNvmlSuccess) {
+  std::array<char, kNvmlDeviceNameBufferSize> buffer{};
+  if (int rc = symbols_->device_name(device, buffer.data(), buffer.size()); rc != kNvmlSuccess) {
     return failure("nvmlDeviceGetName", rc);
   }
-  buffer[sizeof buffer - 1] = '\0';  // do not trust the library to terminate a full buffer
-  return std::string(buffer);
+  buffer.back() = '\0';  // do not trust the library to terminate a full buffer
+  return std::string(buffer.data());
 }
 
 Result<NvmlLibrary::Memory> NvmlLibrary::memory(Device device) const {

@@ -29,6 +29,8 @@ class NvmlLibrary {
 
   NvmlLibrary(const NvmlLibrary&) = delete;
   NvmlLibrary& operator=(const NvmlLibrary&) = delete;
+  NvmlLibrary(NvmlLibrary&&) = delete;
+  NvmlLibrary& operator=(NvmlLibrary&&) = delete;
 
   Result<unsigned> deviceCount() const;
   Result<Device> deviceByIndex(unsigned index) const;

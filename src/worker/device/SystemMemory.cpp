@@ -34,7 +34,7 @@ std::optional<uint64_t> fieldKib(const std::string& text, const std::string& key
 }  // namespace
 
 Result<SystemMemory::Figures> SystemMemory::read(const HostFileReader& proc) {
-  auto text = proc.readText("proc/meminfo", 64 * 1024);
+  auto text = proc.readText("proc/meminfo", std::size_t{64} * 1024);
   if (!text) return text.error();
   const auto total = fieldKib(*text, "MemTotal");
   if (!total || *total == 0) {

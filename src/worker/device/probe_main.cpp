@@ -2,9 +2,8 @@
 // so that NVML, the accel subsystem and DRM can be checked on real hardware without a worker.
 // Linked without Boost/spdlog shared libraries (Boost.JSON header-only, static libstdc++) so
 // the binary can be copied to a bare accelerator machine and run there.
-#include <boost/json/src.hpp>
-
 #include <CLI/CLI.hpp>
+#include <boost/json/src.hpp>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -61,8 +60,8 @@ int main(int argc, char** argv) {
 
   const auto started = std::chrono::steady_clock::now();
   auto probe = npufleet::worker::DeviceDetector(options).detect();
-  const auto detect_ms = std::chrono::duration<double, std::milli>(
-                             std::chrono::steady_clock::now() - started).count();
+  const auto detect_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 
   boost::json::array utilization;
   for (int i = 0; i < samples; ++i) {

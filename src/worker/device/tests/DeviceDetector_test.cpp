@@ -158,7 +158,8 @@ TEST(DeviceDetector, AnIntelAccelDeviceWithAnotherDriverIsNotTakenForAnNpu) {
   tree.symlink("../../../bus/pci/drivers/vfio-pci", "sys/devices/pci0000:00/0000:00:0b.0/driver");
   auto probe = detectOn(tree.root(), "auto");
   EXPECT_EQ(probe->info().type, DeviceType::kCpu);
-  EXPECT_TRUE(hasNoteContaining(probe->info(), "driver vfio-pci is not an intel_vpu NPU"))
+  EXPECT_TRUE(hasNoteContaining(probe->info(),
+                                "class 0x120000 with driver vfio-pci is not an intel_vpu NPU"))
       << allNotes(probe->info());
 }
 
@@ -191,9 +192,11 @@ TEST(DeviceDetector, TheBrokenTreePinnedToCpuReportsUnknownsNotInventions) {
   const DeviceInfo& info = probe->info();
   EXPECT_EQ(info.type, DeviceType::kCpu);
   EXPECT_EQ(info.name, "CPU (model unknown)");
+  EXPECT_FALSE(info.cpu_cores.has_value());  // "processor : zero" is not a processor entry
   EXPECT_FALSE(info.memory_total_gb.has_value());
   EXPECT_FALSE(info.memory_used_gb.has_value());
   EXPECT_TRUE(hasNoteContaining(info, "MemTotal")) << allNotes(info);
+  EXPECT_TRUE(hasNoteContaining(info, "core count unknown")) << allNotes(info);
 }
 
 TEST(DeviceDetector, ARootThatDoesNotExistStillGivesACpuProbe) {

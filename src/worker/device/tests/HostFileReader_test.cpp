@@ -54,7 +54,7 @@ TEST(HostFileReader, RefusesFilesLargerThanTheLimitInsteadOfReadingThemWhole) {
 TEST(HostFileReader, MissingFilesAndDirectoriesAreErrorsNotCrashes) {
   HostFileReader reader(testing::fixturePath("cpu-only"));
   EXPECT_FALSE(reader.readText("sys/class/accel/accel0/device/vendor").ok());
-  EXPECT_FALSE(reader.readText("proc").ok());  // a directory
+  EXPECT_FALSE(reader.readText("proc").ok());              // a directory
   EXPECT_FALSE(reader.readLinkName("proc/cpuinfo").ok());  // not a link
   EXPECT_TRUE(reader.numberedEntries("sys/class/accel", "accel").empty());
 }

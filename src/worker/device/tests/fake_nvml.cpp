@@ -42,10 +42,14 @@ int nvmlShutdown() {
 
 const char* nvmlErrorString(int result) {
   switch (result) {
-    case 0: return "Success";
-    case 2: return "Invalid Argument";
-    case 9: return "Driver Not Loaded";
-    default: return "Unknown Error";
+    case 0:
+      return "Success";
+    case 2:
+      return "Invalid Argument";
+    case 9:
+      return "Driver Not Loaded";
+    default:
+      return "Unknown Error";
   }
 }
 
