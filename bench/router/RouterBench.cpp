@@ -1,0 +1,202 @@
+// Processes for bench/run.sh (`make bench`), measured with wrk:
+//   router_bench upstream --listen HOST:PORT [--max-concurrent N --service-ms MS] [--threads T]
+//     an upstream answering POST /inference. Without --service-ms it answers at once (what the
+//     proxy comparison needs: the proxy's own cost). With it, it behaves like a device with N
+//     execution slots taking MS per request, later requests queueing, to compare strategies on
+//     a heterogeneous fleet. A load generator's stand-in for a worker, never part of the product.
+//   router_bench router --listen HOST:PORT --strategy S --upstream ID=HOST:PORT:MAXCONC ...
+//     the npufleet InferenceRouter (strategies, admission, failover, stats) on the npufleet HTTP
+//     server and pooled client, with a fixed fleet, serving POST /inference.
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <deque>
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "balancer/InferenceRouter.h"
+#include "http/Client.h"
+#include "http/Server.h"
+
+namespace asio = boost::asio;
+using namespace npufleet;
+
+namespace {
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback = "") {
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (argv[i] == name) return argv[i + 1];
+  }
+  return fallback;
+}
+
+std::vector<std::string> args(int argc, char** argv, const std::string& name) {
+  std::vector<std::string> out;
+  for (int i = 2; i + 1 < argc; ++i) {
+    if (argv[i] == name) out.emplace_back(argv[i + 1]);
+  }
+  return out;
+}
+
+class StaticFleet final : public balancer::CandidateSource {
+ public:
+  explicit StaticFleet(std::vector<balancer::RoutableNode> nodes)
+      : snap_(std::make_shared<const std::vector<balancer::RoutableNode>>(std::move(nodes))) {}
+  balancer::NodeSnapshot snapshot() const override { return snap_; }
+
+ private:
+  balancer::NodeSnapshot snap_;
+};
+
+class PlainWorkerClient final : public balancer::WorkerClient {
+ public:
+  explicit PlainWorkerClient(asio::any_io_executor ex)
+      : client_(std::move(ex), http::Client::Options{1024, std::chrono::seconds(30)}) {}
+  asio::awaitable<http::ClientResult> send(http::ClientRequest r) override {
+    co_return co_await client_.send(std::move(r));
+  }
+
+ private:
+  http::Client client_;
+};
+
+// Device stand-in: `slots` concurrent executions of `service` each; the rest wait in FIFO. A
+// freed slot is handed over through a buffered channel, so a hand-over that comes before the
+// waiter starts waiting is not lost.
+using Gate = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+struct SimulatedDevice {
+  SimulatedDevice(asio::io_context& io, int slots, std::chrono::milliseconds service)
+      : io(io), slots(slots), service(service) {}
+  asio::io_context& io;
+  int slots;
+  std::chrono::milliseconds service;
+  std::mutex mu;
+  int busy = 0;
+  std::deque<std::shared_ptr<Gate>> waiting;
+
+  asio::awaitable<void> run() {
+    std::shared_ptr<Gate> gate;
+    {
+      std::lock_guard lock(mu);
+      if (busy < slots) {
+        ++busy;
+      } else {
+        gate = std::make_shared<Gate>(io, 1);
+        waiting.push_back(gate);
+      }
+    }
+    if (gate) co_await gate->async_receive(asio::as_tuple(asio::use_awaitable));
+    asio::steady_timer t(io, service);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::shared_ptr<Gate> next;
+    {
+      std::lock_guard lock(mu);
+      if (waiting.empty()) {
+        --busy;
+      } else {
+        next = waiting.front();  // the slot passes on
+        waiting.pop_front();
+      }
+    }
+    if (next) next->try_send(boost::system::error_code{});
+  }
+};
+
+int runServer(asio::io_context& io, http::Router& router, const std::string& listen, int threads) {
+  http::ServerOptions o;
+  o.listen = listen;
+  http::Server server(io, router, o, nullptr);
+  auto bound = server.start();
+  if (!bound) {
+    std::cerr << bound.error().message << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << bound->str() << std::endl;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int) { io.stop(); });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: router_bench upstream|router --listen HOST:PORT ...\n";
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const int threads = std::atoi(arg(argc, argv, "--threads", "2").c_str());
+  asio::io_context io(threads);
+  http::Router router;
+
+  if (mode == "upstream") {
+    const int service_ms = std::atoi(arg(argc, argv, "--service-ms", "0").c_str());
+    auto device = std::make_shared<SimulatedDevice>(
+        io, std::atoi(arg(argc, argv, "--max-concurrent", "4").c_str()),
+        std::chrono::milliseconds(service_ms));
+    router.add("POST", "/inference", [device, service_ms](http::Request&) -> asio::awaitable<http::Response> {
+      if (service_ms > 0) co_await device->run();
+      co_return http::Response::text(200, R"({"outputs":{"y":{"shape":[1],"data":[2.0]}}})",
+                                     "application/json");
+    }, {.body_limit = 1 << 20});
+    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), threads);
+  }
+
+  if (mode == "router") {
+    std::vector<balancer::RoutableNode> nodes;
+    for (const auto& spec : args(argc, argv, "--upstream")) {
+      // ID=HOST:PORT:MAXCONC
+      auto eq = spec.find('=');
+      auto c1 = spec.find(':', eq);
+      auto c2 = spec.find(':', c1 + 1);
+      if (eq == std::string::npos || c1 == std::string::npos || c2 == std::string::npos) {
+        std::cerr << "--upstream must be ID=HOST:PORT:MAXCONCURRENT\n";
+        return 2;
+      }
+      balancer::RoutableNode n;
+      n.nodeId = spec.substr(0, eq);
+      n.ip = spec.substr(eq + 1, c1 - eq - 1);
+      n.port = static_cast<uint16_t>(std::atoi(spec.substr(c1 + 1, c2 - c1 - 1).c_str()));
+      n.maxConcurrent = std::atoi(spec.substr(c2 + 1).c_str());
+      n.status = balancer::NodeHealth::kOnline;
+      n.hasRole = true;
+      n.models = {"bench"};
+      nodes.push_back(n);
+    }
+    balancer::LoadBalancingConfig cfg;
+    auto kind = balancer::parseStrategyName(arg(argc, argv, "--strategy", "least-loaded"));
+    if (!kind) {
+      std::cerr << "unknown --strategy\n";
+      return 2;
+    }
+    cfg.strategy = *kind;
+    if (cfg.strategy == balancer::StrategyKind::kModelAffinity) {
+      cfg.modelAffinity["bench"] = {nodes.front().nodeId};
+    }
+    cfg.queueLimit = 100000;
+    StaticFleet fleet(nodes);
+    PlainWorkerClient client(io.get_executor());
+    balancer::RoutingStats stats(SystemClock::instance(), nullptr);
+    balancer::InferenceRouter inference(fleet, client, SystemClock::instance(), stats, {}, cfg);
+    router.add("POST", "/inference", [&inference](http::Request& req) -> asio::awaitable<http::Response> {
+      co_return co_await inference.route(std::move(req.body));
+    }, {.body_limit = 1 << 20});
+    router.add("GET", "/stats", [&inference](http::Request&) -> asio::awaitable<http::Response> {
+      co_return http::Response::json(200, inference.statsJson());
+    });
+    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18080"), threads);
+  }
+  std::cerr << "unknown mode '" << mode << "'\n";
+  return 2;
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# `make bench` driver: bench/run.sh BUILD_DIR. Not run in CI.
+# 1. Router overhead: wrk against (a) an upstream directly, (b) the npufleet router,
+#    (c) nginx proxy_pass with upstream keep-alive, (d) HAProxy with connection reuse, all in
+#    front of the same upstream, in one run on this machine; requests/s, p50, p99, ratios to (c).
+# 2. Strategies on a heterogeneous fleet (upstreams with 1, 2 and 4 slots of 5 ms each).
+# 3. Every other benchmark binary under BUILD_DIR/bench.
+# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), BASE_PORT (18080).
+set -euo pipefail
+
+BUILD=${1:?usage: bench/run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN="$BUILD/bench/router/router_bench"
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+BASE_PORT=${BASE_PORT:-18080}
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for tool in wrk nginx haproxy; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool missing (scripts/install-deps.sh bench)" >&2; exit 1; }
+done
+[[ -x "$BIN" ]] || { echo "bench: $BIN missing; build the router_bench target" >&2; exit 1; }
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: nothing listening on port $1" >&2
+  return 1
+}
+
+# wrk --latency output -> "rps p50_ms p99_ms"
+measure() {
+  local url=$1 conns=${2:-$CONNECTIONS}
+  local out
+  out=$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -s "$HERE/router/post.lua" "$url")
+  echo "$out" >>"$WORK/wrk.log"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec/ { rps=$2 }
+    /^ +50%/ { p50=ms($2) }
+    /^ +99%/ { p99=ms($2) }
+    /Non-2xx/ { bad=$NF }
+    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }' <<<"$out"
+}
+
+UP=$((BASE_PORT + 1)); ROUTER=$BASE_PORT; NGINX=$((BASE_PORT + 2)); HAPROXY=$((BASE_PORT + 3))
+
+"$BIN" upstream --listen "127.0.0.1:$UP" --threads 2 >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+"$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy least-loaded \
+  --upstream "w1=127.0.0.1:$UP:1024" >"$WORK/router.log" 2>&1 & PIDS+=($!)
+
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream worker { server 127.0.0.1:$UP; keepalive 256; }
+  server {
+    listen 127.0.0.1:$NGINX;
+    location / {
+      proxy_pass http://worker;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+
+cat >"$WORK/haproxy.cfg" <<CONF
+global
+  nbthread 2
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HAPROXY
+  default_backend be
+backend be
+  server w1 127.0.0.1:$UP
+CONF
+haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & PIDS+=($!)
+
+for p in $UP $ROUTER $NGINX $HAPROXY; do wait_port "$p"; done
+# Warm the keep-alive pools.
+for p in $UP $ROUTER $NGINX $HAPROXY; do
+  DURATION=2s measure "http://127.0.0.1:$p/inference" >/dev/null
+done
+
+echo "## Router overhead: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST /inference, one upstream"
+echo "$(nproc) CPUs, $(uname -r)"
+declare -A R
+for name in worker router nginx haproxy; do
+  case $name in worker) p=$UP ;; router) p=$ROUTER ;; nginx) p=$NGINX ;; haproxy) p=$HAPROXY ;; esac
+  R[$name]=$(measure "http://127.0.0.1:$p/inference")
+done
+read -r n_rps n_p50 n_p99 _ <<<"${R[nginx]}"
+printf "| %-22s | %10s | %8s | %8s | %9s | %9s | %7s |\n" target "req/s" "p50 ms" "p99 ms" "req/s / c" "p99 / c" non-2xx
+printf "|%s|\n" "------------------------|------------|----------|----------|-----------|-----------|---------"
+for name in worker router nginx haproxy; do
+  read -r rps p50 p99 bad <<<"${R[$name]}"
+  label=$name
+  case $name in worker) label="(a) worker directly" ;; router) label="(b) npufleet router" ;;
+    nginx) label="(c) nginx keep-alive" ;; haproxy) label="(d) HAProxy reuse" ;; esac
+  printf "| %-22s | %10s | %8s | %8s | %9.2f | %9.2f | %7s |\n" "$label" "$rps" "$p50" "$p99" \
+    "$(awk -v a="$rps" -v b="$n_rps" 'BEGIN{print (b>0)?a/b:0}')" \
+    "$(awk -v a="$p99" -v b="$n_p99" 'BEGIN{print (b>0)?a/b:0}')" "$bad"
+done
+
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+wait 2>/dev/null || true
+PIDS=()
+
+echo
+echo "## Strategies on a heterogeneous fleet: upstreams with 1, 2 and 4 slots of 5 ms; wrk -c16"
+S1=$((BASE_PORT + 11)); S2=$((BASE_PORT + 12)); S3=$((BASE_PORT + 13))
+"$BIN" upstream --listen "127.0.0.1:$S1" --max-concurrent 1 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
+"$BIN" upstream --listen "127.0.0.1:$S2" --max-concurrent 2 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
+"$BIN" upstream --listen "127.0.0.1:$S3" --max-concurrent 4 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
+for p in $S1 $S2 $S3; do wait_port "$p"; done
+printf "| %-14s | %8s | %8s | %8s | %s |\n" strategy "req/s" "p50 ms" "p99 ms" "routed w1/w2/w4"
+printf "|%s|\n" "----------------|----------|----------|----------|----------------"
+for strategy in round-robin least-loaded; do
+  "$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy "$strategy" \
+    --upstream "w1=127.0.0.1:$S1:1" --upstream "w2=127.0.0.1:$S2:2" \
+    --upstream "w4=127.0.0.1:$S3:4" >/dev/null 2>&1 & rp=$!
+  wait_port "$ROUTER"
+  read -r rps p50 p99 _ <<<"$(measure "http://127.0.0.1:$ROUTER/inference" 16)"
+  split=$(exec 3<>"/dev/tcp/127.0.0.1/$ROUTER"; printf 'GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3 |
+    grep -o '"nodeId":"w[0-9]","routed":[0-9]*' | sed 's/.*"routed"://' | paste -sd/)
+  printf "| %-14s | %8s | %8s | %8s | %s |\n" "$strategy" "$rps" "$p50" "$p99" "$split"
+  kill "$rp"; wait "$rp" 2>/dev/null || true
+done
+
+echo
+echo "## Other benchmarks under $BUILD/bench"
+find "$BUILD/bench" -type f -executable ! -name router_bench ! -name '*.so' 2>/dev/null | sort | while read -r b; do
+  echo "### $(basename "$b")"
+  "$b" --benchmark_min_time=0.2 2>/dev/null || echo "($b failed)"
+done
