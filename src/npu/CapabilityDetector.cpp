@@ -49,6 +49,11 @@ Result<boost::json::value> parseBody(const http::ClientResponse& r, const std::s
   return v;
 }
 
+std::string durationText(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
+
 }  // namespace
 
 Error workerHttpError(int status, const std::string& target, const std::string& body) {
@@ -96,7 +101,14 @@ asio::awaitable<Result<http::ClientResponse>> CapabilityDetector::call(
     req.headers.set("Content-Type", "application/json");
     req.body = std::move(body);
   }
+  auto started = std::chrono::steady_clock::now();
   http::ClientResult res = co_await client_.send(std::move(req));
+  if (!res.ok() && res.failure != http::ClientFailure::kConnectRefused &&
+      std::chrono::steady_clock::now() - started >= timeouts.total - std::chrono::milliseconds(20)) {
+    // Whatever the transport reports when its deadline cancels the read (some paths surface
+    // "operation canceled"), a call that ran out its total time timed out.
+    co_return Error{ErrorCode::kGatewayTimeout, "timed out after " + durationText(timeouts.total), {}};
+  }
   if (!res.ok()) {
     ErrorCode code = res.failure == http::ClientFailure::kTimeout ||
                              res.failure == http::ClientFailure::kConnectTimeout

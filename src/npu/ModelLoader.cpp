@@ -32,8 +32,16 @@ asio::awaitable<Result<ModelActionResult>> ModelLoader::run(const fleet::Node& n
   const char* verb = action == ModelAction::kLoad ? "load" : "unload";
   auto r = co_await d.call("POST", node.ip, node.npu_port, "/models/" + model + "/" + verb, {},
                            timeouts);
-  if (!r && r.error().code == ErrorCode::kNotFound) {
-    // The reference container's dialect. Its 404 for an unknown model id stays a 404.
+  // A 404 that names no route ("Not Found", "no such endpoint") means this worker speaks the
+  // reference container's dialect; a 404 with the worker's own reason (an unknown model) is the
+  // answer and is passed back.
+  auto routeMissing = [](const Error& e) {
+    const std::string& m = e.message;
+    return m.find("no such endpoint") != std::string::npos ||
+           (m.size() >= 11 && m.compare(m.size() - 11, 11, ": Not Found") == 0) ||
+           m.find(": ") == std::string::npos;
+  };
+  if (!r && r.error().code == ErrorCode::kNotFound && routeMissing(r.error())) {
     if (action == ModelAction::kLoad) {
       std::string body = boost::json::serialize(
           boost::json::object{{"model_id", model}, {"model_config", boost::json::object{}}});

@@ -6,11 +6,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "FakeWorker.h"
@@ -90,8 +91,8 @@ class NpuFleetTest : public ::testing::Test {
     service_client_ = std::make_unique<auth::ServiceHttpClient>(io_.get_executor(), *signer);
     client_ = std::make_unique<SignedWorkerClient>(*service_client_);
     settings_.detect = {500ms, 1000ms};
-    settings_.monitor_timeout = 500ms;
-    settings_.health.degraded_latency = 400ms;
+    settings_.monitor_timeout = 1000ms;
+    settings_.health.degraded_latency = 900ms;
     detector_ = std::make_unique<CapabilityDetector>(*client_, settings_.detect);
     events_ = std::make_unique<EventBus>(SystemClock::instance());
     registry_ = std::make_unique<NpuRegistry>(io_.get_executor(), *node_repo_, *npu_repo_,
@@ -123,9 +124,19 @@ class NpuFleetTest : public ::testing::Test {
     return *registry_->state(id);
   }
 
+  // Runs a coroutine on the io threads and waits for its value (Result<T> has no default
+  // constructor, which use_future would need).
   template <typename T>
   T await(asio::awaitable<T> a) {
-    return asio::co_spawn(io_, std::move(a), asio::use_future).get();
+    std::promise<T> promise;
+    auto future = promise.get_future();
+    asio::co_spawn(
+        io_,
+        [a = std::move(a), &promise]() mutable -> asio::awaitable<void> {
+          promise.set_value(co_await std::move(a));
+        },
+        asio::detached);
+    return future.get();
   }
 
   asio::io_context io_;
@@ -190,7 +201,7 @@ TEST_F(NpuFleetTest, AssigningTheRoleDetectsEveryDialectThroughSignedRequests) {
 
   // Monitoring, model management in both dialects, and a bulk re-detect.
   for (int i = 0; i < 3; ++i) await(monitor_->sweep());
-  EXPECT_EQ(registry_->state(a.id)->status, fleet::NodeStatus::kOnline);
+  EXPECT_EQ(registry_->state(a.id)->status, fleet::NodeStatus::kOnline) << registry_->state(a.id)->status_reason;
   EXPECT_EQ(registry_->state(a.id)->metrics->inference_p95_ms, 40);
   auto loaded = await(loader_->run(*nodes_->get(a.id), "resnet50", ModelAction::kLoad));
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
