@@ -79,7 +79,9 @@ asio::awaitable<SweepResult> HealthMonitor::sweep() {
   co_await boundedFanOut(
       executor_, due.size(), static_cast<size_t>(settings.monitor_concurrency),
       [this, &due](size_t i) -> asio::awaitable<void> { co_await probe(due[i]); },
-      settings.health.degraded_latency);
+      // A probe this slow already marks its node as slow; letting it hold its slot would let a
+      // handful of hung workers (two rounds of 64) stretch the sweep past the interval.
+      std::min(settings.health.degraded_latency, settings.monitor_interval / 4));
   result.elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
   co_return result;
 }

@@ -27,8 +27,8 @@ void addNpuConfigKeys(ConfigSchema& schema) {
   schema.add(intKey("monitor_timeout_ms", 1500, 50, 120000,
                     "total timeout of one health probe"));
   schema.add(intKey("monitor_concurrency", 64, 1, 65536,
-                    "health probes started at once; a probe slower than degraded_latency_ms "
-                    "gives its slot to the next node"));
+                    "health probes started at once; a probe slower than min(degraded_latency_ms, "
+                    "monitor_interval_ms / 4) gives its slot to the next node"));
   schema.add(intKey("offline_after", 3, 1, 100, "consecutive failed probes before offline"));
   schema.add(intKey("online_after", 2, 1, 100, "consecutive good probes before online again"));
   schema.add(intKey("degraded_latency_ms", 1000, 1, 120000,
