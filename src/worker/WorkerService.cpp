@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -166,16 +166,24 @@ struct WorkerService::Impl {
     requests_family->Add({{"model", model}, {"outcome", outcome}}).Increment();
   }
 
-  // Runs `f` on `pool` and resumes the calling coroutine on its own executor with the result.
+  // Runs `f` on `pool` and resumes the awaiting coroutine on its own executor with the result
+  // (an optional that is always set: use_awaitable needs a default-constructible value).
+    // Callers pass a named lambda and bind the result to a named variable: GCC 12 double-destroys
+  // temporaries with destructors inside a co_await full-expression.
   template <typename F>
-  static awaitable<std::invoke_result_t<F>> offload(asio::thread_pool& pool, F f) {
+  static auto offload(asio::thread_pool& pool, const F& f) {
     using T = std::invoke_result_t<F>;
-    // co_spawn needs a default-constructible result; Result<T> is not.
-    auto r = co_await asio::co_spawn(
-        pool.get_executor(),
-        [f = std::move(f)]() mutable -> awaitable<std::optional<T>> { co_return f(); },
-        asio::use_awaitable);
-    co_return std::move(*r);
+    return asio::async_initiate<const asio::use_awaitable_t<>, void(std::optional<T>)>(
+        [&pool](auto handler, F fn) {
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(pool, [handler = std::move(handler), fn = std::move(fn), ex]() mutable {
+            std::optional<T> result(fn());
+            asio::post(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
+              std::move(handler)(std::move(result));
+            });
+          });
+        },
+        asio::use_awaitable, f);
   }
 
   // Utilization and which source it came from.
@@ -257,7 +265,9 @@ struct WorkerService::Impl {
   }
 
   awaitable<Response> listModels(Request&) {
-    auto entries = co_await offload(admin, [this] { return registry.list(); });
+    auto list = [this] { return registry.list(); };
+    auto listed = co_await offload(admin, list);
+    auto& entries = *listed;
     boost::json::array available, loaded, models;
     for (const auto& e : entries) {
       available.push_back(boost::json::string(e.name));
@@ -288,7 +298,9 @@ struct WorkerService::Impl {
       co_return errorResponse(Error::badRequest("model names match [A-Za-z0-9._-]{1,128}", "model"));
     }
     auto t0 = clock.steadyNow();
-    auto st = co_await offload(admin, [this, name] { return registry.load(name); });
+    auto load = [this, name] { return registry.load(name); };
+    auto loaded = co_await offload(admin, load);
+    auto& st = *loaded;
     if (!st) {
       spdlog::warn("model {} failed to load: {}", name, st.error().message);
       co_return errorResponse(st.error());
@@ -302,7 +314,9 @@ struct WorkerService::Impl {
     if (!isValidModelName(name)) {
       co_return errorResponse(Error::badRequest("model names match [A-Za-z0-9._-]{1,128}", "model"));
     }
-    auto st = co_await offload(admin, [this, name] { return registry.unload(name); });
+    auto unload = [this, name] { return registry.unload(name); };
+    auto unloaded = co_await offload(admin, unload);
+    auto& st = *unloaded;
     if (!st) co_return errorResponse(st.error());
     co_return Response::json(200, boost::json::object{{"model", name}, {"model_id", name},
                                                       {"status", "unloaded"}, {"loaded", false}});
@@ -340,7 +354,9 @@ struct WorkerService::Impl {
     auto request = std::move(*parsed);
     auto model = registry.get(request.model);
     if (!model && model.error().code == ErrorCode::kConflict && settings.auto_load) {
-      auto st = co_await offload(admin, [this, name = request.model] { return registry.load(name); });
+      auto load = [this, name = request.model] { return registry.load(name); };
+      auto loaded = co_await offload(admin, load);
+      auto& st = *loaded;
       if (!st) {
         stats.recordError(request.model);
         countRequest(request.model, "load_failed");
@@ -364,7 +380,8 @@ struct WorkerService::Impl {
     if (request.timeout_ms) timeout_ms = std::min(timeout_ms, *request.timeout_ms);
     auto deadline = clock.steadyNow() + std::chrono::milliseconds(timeout_ms);
 
-    auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+    auto executor = co_await asio::this_coro::executor;
+    auto pending = std::make_shared<Pending>(executor);
     auto inputs = std::make_shared<NamedTensors>(std::move(request.inputs));
     auto job = [this, pending, inputs, model = *model](InferenceQueue::Outcome outcome,
                                                          std::chrono::nanoseconds waited) {
@@ -443,7 +460,9 @@ struct WorkerService::Impl {
   }
 
   awaitable<Response> statsHandler(Request&) {
-    auto entries = co_await offload(admin, [this] { return registry.list(); });
+    auto list = [this] { return registry.list(); };
+    auto listed = co_await offload(admin, list);
+    auto& entries = *listed;
     boost::json::object per_model;
     boost::json::object memory_models;
     uint64_t loaded_bytes = 0;

@@ -1,0 +1,101 @@
+// A real `npufleet worker` on 127.0.0.1:0 with a temporary models directory (the committed
+// samples plus a broken file) and a trusted-keys directory, and a signer holding the same key,
+// for the worker integration tests.
+#pragma once
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "auth/KeyFile.h"
+#include "auth/ServiceSigner.h"
+#include "common/Clock.h"
+#include "http/Client.h"
+#include "support/ProcessFixture.h"
+
+namespace npufleet::worker::testing {
+
+using npufleet::testing::ProcessFixture;
+using npufleet::testing::TempDir;
+
+class WorkerHarness {
+ public:
+  WorkerHarness() : dir_("npufleet-worker-it") {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir_ / "models");
+    fs::create_directories(dir_ / "keys");
+    for (const char* name : {"embedding-mlp", "cnn-classifier"}) {
+      for (const char* ext : {".onnx", ".json"}) {
+        fs::copy_file(std::string(NPUFLEET_SOURCE_DIR) + "/models/samples/" + name + ext,
+                      fs::path(dir_ / "models") / (std::string(name) + ext));
+      }
+    }
+    std::ofstream(dir_ / "models/broken.onnx") << "not a model";
+    key_ = *auth::generateKey();
+    auto st = auth::writeKeyLine(dir_ / "keys/main-backend.key", key_, false);
+    if (!st) throw std::runtime_error(st.error().message);
+  }
+
+  std::string modelsDir() const { return dir_ / "models"; }
+  std::string keysDir() const { return dir_ / "keys"; }
+  const std::string& key() const { return key_; }
+
+  // Extra NPUFLEET_* environment and flags per test.
+  bool start(std::map<std::string, std::string> env = {}, std::vector<std::string> extra = {},
+             std::string* error = nullptr) {
+    ProcessFixture::Options o;
+    o.binary = NPUFLEET_BINARY;
+    o.args = {"worker", "--listen", "127.0.0.1:0", "--models-dir", modelsDir(),
+              "--trusted-keys", keysDir(), "--device", "cpu", "--log-level", "warn"};
+    o.args.insert(o.args.end(), extra.begin(), extra.end());
+    o.env = std::move(env);
+    process_ = std::make_unique<ProcessFixture>();
+    return process_->start(std::move(o), error);
+  }
+
+  ProcessFixture& process() { return *process_; }
+
+  http::ClientRequest request(const std::string& method, const std::string& target,
+                              std::string body = {}) const {
+    http::ClientRequest r;
+    r.method = method;
+    r.host = "127.0.0.1";
+    r.port = process_->port();
+    r.target = target;
+    r.body = std::move(body);
+    if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
+    r.total_timeout = std::chrono::milliseconds(60000);
+    return r;
+  }
+
+  http::ClientResult call(const std::string& method, const std::string& target,
+                          std::string body = {}, const std::string& key = {}) const {
+    auto r = request(method, target, std::move(body));
+    auto signer = auth::ServiceSigner::create("main-backend", key.empty() ? key_ : key,
+                                              SystemClock::instance());
+    if (!signer->sign(r)) throw std::runtime_error("cannot sign");
+    return http::sendBlocking(std::move(r));
+  }
+
+  http::ClientResult unsigned_(const std::string& method, const std::string& target,
+                               std::string body = {}) const {
+    return http::sendBlocking(request(method, target, std::move(body)));
+  }
+
+  static boost::json::object json(const http::ClientResult& r) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(r.response.body, ec);
+    if (ec || !v.is_object()) return {};
+    return v.as_object();
+  }
+
+ private:
+  TempDir dir_;
+  std::string key_;
+  std::unique_ptr<ProcessFixture> process_;
+};
+
+}  // namespace npufleet::worker::testing
