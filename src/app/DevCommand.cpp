@@ -1,12 +1,226 @@
+// `npufleet dev`: a whole local fleet in one command (DESIGN.md 1): the control plane and N
+// workers as child processes of this binary (/proc/self/exe), with ./.npufleet-dev as data
+// directory, a generated service key wired into the server's --service-key-file and every
+// worker's trusted-keys directory, and the sample models. Ctrl-C forwards SIGTERM to every
+// child, waits for them, and exits 0.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+#include <vector>
 
 #include "app/Commands.h"
+#include "auth/KeyFile.h"
+
+extern char** environ;
 
 namespace npufleet::app {
+namespace {
+namespace fs = std::filesystem;
+
+struct DevFlags {
+  int workers = 3;
+  int port = 8080;
+  std::string data_dir = ".npufleet-dev";
+  std::string models_dir = "models/samples";
+};
+
+struct Child {
+  std::string name;
+  pid_t pid = -1;
+  bool exited = false;
+};
+
+int fail(const std::string& message) {
+  std::cerr << "npufleet dev: " << message << "\n";
+  return 1;
+}
+
+// Spawns /proc/self/exe with `args`, extra environment and a clean signal mask (ours blocks
+// SIGINT/SIGTERM/SIGCHLD for sigwait).
+pid_t spawnSelf(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && extra_env.contains(kv.substr(0, eq))) continue;
+    env_strings.push_back(kv);
+  }
+  for (const auto& [k, v] : extra_env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_strings{"npufleet"};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, "/proc/self/exe", nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  return rc == 0 ? pid : -1;
+}
+
+// Writes `key` as the only line of a private key file, replacing an older one.
+Status writePrivateKey(const fs::path& path, const std::string& key) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return Error::internal("cannot create " + path.parent_path().string() + ": " + ec.message());
+  fs::remove(path, ec);
+  return auth::writeKeyLine(path.string(), key, false);
+}
+
+void stopAll(std::vector<Child>& children, std::chrono::seconds grace) {
+  for (auto& c : children) {
+    if (!c.exited) ::kill(c.pid, SIGTERM);
+  }
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    bool all = true;
+    for (auto& c : children) {
+      if (c.exited) continue;
+      int status = 0;
+      if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+        c.exited = true;
+      } else {
+        all = false;
+      }
+    }
+    if (all) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& c : children) {
+    if (c.exited) continue;
+    std::cerr << "npufleet dev: " << c.name << " did not stop in time; killing it\n";
+    ::kill(c.pid, SIGKILL);
+    ::waitpid(c.pid, nullptr, 0);
+    c.exited = true;
+  }
+}
+
+int runDev(const DevFlags& flags) {
+  if (flags.workers < 0 || flags.workers > 64) return fail("--workers must be in 0..64");
+  if (flags.port <= 0 || flags.port + flags.workers > 65535) return fail("--port out of range");
+  std::error_code ec;
+  if (!fs::is_directory(flags.models_dir, ec)) {
+    return fail("no models directory '" + flags.models_dir +
+                "' (run from the repository root, or pass --models-dir)");
+  }
+  const fs::path data = fs::absolute(flags.data_dir);
+  const fs::path models = fs::absolute(flags.models_dir);
+  fs::create_directories(data / "server", ec);
+  if (ec) return fail("cannot create " + (data / "server").string() + ": " + ec.message());
+
+  // One service key: the control plane signs with it, every worker trusts it.
+  const fs::path service_key = data / "keys" / "service.key";
+  std::string key;
+  if (fs::exists(service_key)) {
+    auto k = auth::loadServiceKeyFile(service_key.string());
+    if (!k) return fail(k.error().message);
+    key = *k;
+  } else {
+    auto k = auth::generateKey();
+    if (!k) return fail(k.error().message);
+    key = *k;
+    if (auto st = writePrivateKey(service_key, key); !st) return fail(st.error().message);
+  }
+  std::string preload;
+  for (const auto& e : fs::directory_iterator(models, ec)) {
+    if (e.path().extension() == ".onnx") preload += (preload.empty() ? "" : ",") + e.path().stem().string();
+  }
+
+  // Children get a clean mask from posix_spawn; we take the signals synchronously.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  std::vector<Child> children;
+  const std::string listen_server = "127.0.0.1:" + std::to_string(flags.port);
+  pid_t server = spawnSelf({"server", "--listen", listen_server, "--data-dir", (data / "server").string(),
+                            "--service-id", "main-backend", "--service-key-file", service_key.string()},
+                           {});
+  if (server < 0) return fail("cannot start the control plane");
+  children.push_back({"control plane", server});
+  for (int i = 1; i <= flags.workers; ++i) {
+    fs::path wdir = data / ("worker-" + std::to_string(i));
+    if (auto st = writePrivateKey(wdir / "trusted-keys" / "main-backend.key", key); !st) {
+      stopAll(children, std::chrono::seconds(10));
+      return fail(st.error().message);
+    }
+    int port = flags.port + i;
+    pid_t pid = spawnSelf({"worker", "--listen", "127.0.0.1:" + std::to_string(port), "--models-dir",
+                           models.string(), "--trusted-keys", (wdir / "trusted-keys").string()},
+                          {{"NPUFLEET_WORKER_PRELOAD", preload}, {"NPUFLEET_WORKER_AUTO_LOAD", "true"}});
+    if (pid < 0) {
+      stopAll(children, std::chrono::seconds(10));
+      return fail("cannot start worker " + std::to_string(i));
+    }
+    children.push_back({"worker " + std::to_string(i) + " (127.0.0.1:" + std::to_string(port) + ")", pid});
+  }
+
+  std::cout << "npufleet dev: control plane on http://" << listen_server << "/  (web UI)\n"
+            << "npufleet dev: admin token in " << (data / "server" / "admin.token").string() << "\n";
+  for (int i = 1; i <= flags.workers; ++i) {
+    std::cout << "npufleet dev: worker " << i << " on http://127.0.0.1:" << flags.port + i
+              << " (models: " << models.string() << ")\n";
+  }
+  std::cout << "npufleet dev: service key in " << service_key.string()
+            << "; press Ctrl-C to stop everything" << std::endl;
+
+  int exit_code = 0;
+  for (;;) {
+    int signo = 0;
+    if (sigwait(&set, &signo) != 0) continue;
+    if (signo == SIGCHLD) {
+      bool lost = false;
+      for (auto& c : children) {
+        int status = 0;
+        if (!c.exited && ::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+          c.exited = true;
+          lost = true;
+          std::cerr << "npufleet dev: " << c.name << " exited (status " << status
+                    << "); stopping the others\n";
+        }
+      }
+      if (!lost) continue;
+      exit_code = 1;
+    } else {
+      std::cout << "npufleet dev: stopping" << std::endl;
+    }
+    break;
+  }
+  stopAll(children, std::chrono::seconds(15));
+  return exit_code;
+}
+
+}  // namespace
 
 void addDevCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("dev", "(not built yet)");
-  cmd->callback([&exit_code] { exit_code = 2; });
+  auto flags = std::make_shared<DevFlags>();
+  auto* cmd = app.add_subcommand("dev", "Start a local control plane and workers with sample models");
+  cmd->add_option("--workers", flags->workers, "number of workers (ports PORT+1..)")->capture_default_str();
+  cmd->add_option("--port", flags->port, "control-plane port")->capture_default_str();
+  cmd->add_option("--data-dir", flags->data_dir, "state directory")->capture_default_str();
+  cmd->add_option("--models-dir", flags->models_dir, "models for the workers")->capture_default_str();
+  cmd->callback([flags, &exit_code] { exit_code = runDev(*flags); });
 }
 
 }  // namespace npufleet::app
