@@ -54,7 +54,8 @@ Status checkPrivateKeyFile(const std::string& path) {
 }
 
 Result<std::vector<std::string>> readKeyFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO planted in place of a key file must fail the regular-file check, not hang.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return Error::badRequest("cannot open key file " + path + ": " + std::strerror(errno),
                              "key_file");

@@ -43,6 +43,15 @@ TEST(Keyring, RefusesGroupOrWorldReadableKeyFilesNamingTheFileNotTheKey) {
   }
 }
 
+TEST(Keyring, NonRegularKeyFileIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string fifo = dir.path() + "/main-backend.key";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto ring = Keyring::loadDirectory(dir.path());
+  ASSERT_FALSE(ring.ok());
+  EXPECT_NE(ring.error().message.find("not a regular file"), std::string::npos);
+}
+
 TEST(Keyring, ShortKeyIsRefusedWithFileAndLine) {
   TempDir dir;
   dir.write("main-backend.key", kKeyA + "\nshort\n", 0600);
