@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= 2
 
-.PHONY: all deps build web test test-unit test-asan test-tsan demo bench fuzz clean format
+.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo bench fuzz clean format
 
 all: build
 
@@ -16,17 +16,29 @@ build: deps
 	@[ -f $(BUILD)/build.ninja ] || cmake --preset $(PRESET) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# Every suite: C++ unit and integration (ctest), the UI's type check and unit tests, then the
+# browser end-to-end test against a real control plane and worker.
+test: test-native test-web
+
+test-native: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+test-web: build
+	@scripts/web-test.sh
+	@scripts/e2e.sh $(BUILD)
+
+# The built admin UI (web/dist), without running its tests.
+web-dist:
+	@scripts/web-test.sh --build-only
+
 test-asan:
-	@$(MAKE) --no-print-directory PRESET=asan test
+	@$(MAKE) --no-print-directory PRESET=asan test-native
 
 test-tsan:
 	@$(MAKE) --no-print-directory PRESET=tsan build
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L concurrency
 
-demo: build
+demo: build web-dist
 	@$(BUILD)/src/app/npufleet dev
 
 bench: PRESET=default

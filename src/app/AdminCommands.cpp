@@ -1,9 +1,401 @@
+// Admin commands that talk to a running control plane over its API (DESIGN.md 4.5):
+//   npufleet nodes list|add|show|update|rm
+//   npufleet token create|list|revoke
+// They share --server URL and --token-file FILE (defaults: $NPUFLEET_SERVER or
+// http://127.0.0.1:8080, and $NPUFLEET_TOKEN_FILE or ./npufleet-data/admin.token; a token in
+// $NPUFLEET_TOKEN wins over the file).
 #include <CLI/CLI.hpp>
 
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
 #include "app/Commands.h"
+#include "http/Client.h"
 
 namespace npufleet::app {
+namespace {
 
-void addAdminCommands(CLI::App& app, int& exit_code) { (void)app; (void)exit_code; }
+namespace bj = boost::json;
+
+struct ApiFlags {
+  std::string server;
+  std::string token_file;
+  bool json = false;
+};
+
+std::string envOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+void addApiFlags(CLI::App& cmd, ApiFlags& flags) {
+  cmd.add_option("--server", flags.server, "Control plane URL (default $NPUFLEET_SERVER or http://127.0.0.1:8080)");
+  cmd.add_option("--token-file", flags.token_file,
+                 "File holding an API token (default $NPUFLEET_TOKEN_FILE or ./npufleet-data/admin.token)");
+}
+
+// One API call; on failure prints why (the server's error message and offending field, or the
+// transport failure) and returns nullopt.
+class ApiCaller {
+ public:
+  explicit ApiCaller(const ApiFlags& flags) : flags_(flags) {}
+
+  std::optional<http::ClientResponse> call(const std::string& method, const std::string& target,
+                                           const std::optional<bj::value>& body = std::nullopt) {
+    std::string base = flags_.server.empty() ? envOr("NPUFLEET_SERVER", "http://127.0.0.1:8080") : flags_.server;
+    http::ClientRequest r;
+    if (!http::parseBaseUrl(base, r.host, r.port)) {
+      std::cerr << "npufleet: --server must look like http://HOST:PORT, got '" << base << "'\n";
+      return std::nullopt;
+    }
+    auto token = loadToken();
+    if (!token) return std::nullopt;
+    r.method = method;
+    r.target = target;
+    r.headers.set("Authorization", "Bearer " + *token);
+    if (body) {
+      r.body = bj::serialize(*body);
+      r.headers.set("Content-Type", "application/json");
+    }
+    r.total_timeout = std::chrono::seconds(30);
+    auto result = http::sendBlocking(std::move(r));
+    if (!result.ok()) {
+      std::cerr << "npufleet: " << base << ": " << result.message << "\n";
+      return std::nullopt;
+    }
+    if (result.response.status >= 400) {
+      printApiError(result.response);
+      return std::nullopt;
+    }
+    return std::move(result.response);
+  }
+
+ private:
+  std::optional<std::string> loadToken() const {
+    if (const char* t = std::getenv("NPUFLEET_TOKEN"); t && *t && flags_.token_file.empty()) {
+      return std::string(t);
+    }
+    std::string path = flags_.token_file.empty()
+                           ? envOr("NPUFLEET_TOKEN_FILE", "npufleet-data/admin.token")
+                           : flags_.token_file;
+    std::ifstream in(path);
+    std::string token;
+    if (!in || !std::getline(in, token) || token.empty()) {
+      std::cerr << "npufleet: cannot read an API token from " << path
+                << " (use --token-file FILE or set NPUFLEET_TOKEN)\n";
+      return std::nullopt;
+    }
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    return token;
+  }
+
+  static void printApiError(const http::ClientResponse& res) {
+    boost::system::error_code ec;
+    auto v = bj::parse(res.body, ec);
+    const bj::object* err = nullptr;
+    if (!ec && v.is_object()) {
+      if (auto* e = v.as_object().if_contains("error"); e && e->is_object()) err = &e->as_object();
+    }
+    if (!err) {
+      std::cerr << "npufleet: HTTP " << res.status << ": " << res.body.substr(0, 300) << "\n";
+      return;
+    }
+    std::cerr << "npufleet: " << res.status << " ";
+    if (auto* m = err->if_contains("message"); m && m->is_string()) std::cerr << m->as_string().c_str();
+    if (auto* d = err->if_contains("details"); d && d->is_array()) {
+      for (const auto& item : d->as_array()) {
+        if (!item.is_object()) continue;
+        if (auto* f = item.as_object().if_contains("field"); f && f->is_string()) {
+          std::cerr << " [field: " << f->as_string().c_str() << "]";
+        }
+      }
+    }
+    std::cerr << "\n";
+  }
+
+  const ApiFlags& flags_;
+};
+
+std::string str(const bj::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_null()) return "-";
+  return bj::serialize(v);
+}
+
+std::string field(const bj::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  return v ? str(*v) : "-";
+}
+
+void printPretty(const bj::value& v, std::ostream& out, int indent = 0) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  if (v.is_object()) {
+    const auto& o = v.as_object();
+    if (o.empty()) {
+      out << "{}";
+      return;
+    }
+    out << "{\n";
+    size_t i = 0;
+    for (const auto& kv : o) {
+      out << pad << "  " << bj::serialize(bj::string(kv.key())) << ": ";
+      printPretty(kv.value(), out, indent + 2);
+      out << (++i < o.size() ? ",\n" : "\n");
+    }
+    out << pad << "}";
+  } else if (v.is_array()) {
+    const auto& a = v.as_array();
+    if (a.empty()) {
+      out << "[]";
+      return;
+    }
+    out << "[\n";
+    for (size_t i = 0; i < a.size(); ++i) {
+      out << pad << "  ";
+      printPretty(a[i], out, indent + 2);
+      out << (i + 1 < a.size() ? ",\n" : "\n");
+    }
+    out << pad << "]";
+  } else {
+    out << bj::serialize(v);
+  }
+}
+
+int printBody(const http::ClientResponse& res) {
+  boost::system::error_code ec;
+  auto v = bj::parse(res.body, ec);
+  if (ec) {
+    std::cout << res.body << "\n";
+  } else {
+    printPretty(v, std::cout);
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+// Percent-encodes a path segment or query value.
+std::string encode(const std::string& s) {
+  std::ostringstream out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out << c;
+    } else {
+      out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << int(c)
+          << std::dec;
+    }
+  }
+  return out.str();
+}
+
+// "k=v" pairs into a JSON object; nullopt (after a message) on a malformed pair.
+std::optional<bj::object> parseLabels(const std::vector<std::string>& pairs) {
+  bj::object labels;
+  for (const auto& p : pairs) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "npufleet: --label must be KEY=VALUE, got '" << p << "'\n";
+      return std::nullopt;
+    }
+    labels[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return labels;
+}
+
+struct NodeFlags {
+  ApiFlags api;
+  std::string id, name, ip, role, status, query;
+  int port = 0;
+  std::vector<std::string> roles, labels;
+  int page = 1, per_page = 100;
+};
+
+void addNodesCommands(CLI::App& app, int& exit_code) {
+  auto* nodes = app.add_subcommand("nodes", "List and manage fleet nodes through the API");
+  nodes->require_subcommand(1);
+  auto f = std::make_shared<NodeFlags>();
+
+  auto* list = nodes->add_subcommand("list", "List nodes (table; --json for the raw answer)");
+  addApiFlags(*list, f->api);
+  list->add_option("--role", f->role, "Only nodes with this role");
+  list->add_option("--status", f->status, "Only nodes in this status");
+  list->add_option("-q,--query", f->query, "Name contains");
+  list->add_option("--page", f->page, "Page (from 1)");
+  list->add_option("--per-page", f->per_page, "Nodes per page");
+  list->add_flag("--json", f->api.json, "Print the API's JSON");
+  list->callback([f, &exit_code] {
+    std::string target = "/api/fleet/nodes?page=" + std::to_string(f->page) +
+                         "&per_page=" + std::to_string(f->per_page);
+    if (!f->role.empty()) target += "&role=" + encode(f->role);
+    if (!f->status.empty()) target += "&status=" + encode(f->status);
+    if (!f->query.empty()) target += "&q=" + encode(f->query);
+    ApiCaller api(f->api);
+    auto res = api.call("GET", target);
+    if (!res) {
+      exit_code = 1;
+      return;
+    }
+    if (f->api.json) {
+      exit_code = printBody(*res);
+      return;
+    }
+    auto v = bj::parse(res->body);
+    std::cout << std::left << std::setw(18) << "ID" << std::setw(20) << "NAME" << std::setw(22)
+              << "ADDRESS" << std::setw(12) << "STATUS" << "ROLES\n";
+    for (const auto& n : v.at("nodes").as_array()) {
+      const auto& o = n.as_object();
+      std::string roles;
+      for (const auto& r : o.at("roles").as_array()) roles += (roles.empty() ? "" : ",") + str(r);
+      std::cout << std::setw(18) << field(o, "id") << std::setw(20) << field(o, "name")
+                << std::setw(22) << field(o, "ip") + ":" + field(o, "npuPort") << std::setw(12)
+                << field(o, "status") << roles << "\n";
+    }
+    std::cout << v.at("total").as_int64() << " node(s)\n";
+  });
+
+  auto* add = nodes->add_subcommand("add", "Register a node");
+  addApiFlags(*add, f->api);
+  add->add_option("--name", f->name, "Unique node name")->required();
+  add->add_option("--ip", f->ip, "IPv4/IPv6 address or host name")->required();
+  add->add_option("--port", f->port, "Worker port (default 8081)");
+  add->add_option("--role", f->roles, "Role to give it (repeatable), e.g. npu-worker");
+  add->add_option("--label", f->labels, "KEY=VALUE label (repeatable)");
+  add->callback([f, &exit_code] {
+    bj::object body{{"name", f->name}, {"ip", f->ip}};
+    if (f->port) body["npuPort"] = f->port;
+    if (!f->roles.empty()) body["roles"] = bj::value_from(f->roles);
+    auto labels = parseLabels(f->labels);
+    if (!labels) {
+      exit_code = 2;
+      return;
+    }
+    if (!labels->empty()) body["labels"] = std::move(*labels);
+    ApiCaller api(f->api);
+    auto res = api.call("POST", "/api/fleet/nodes", bj::value(body));
+    exit_code = res ? printBody(*res) : 1;
+  });
+
+  auto* show = nodes->add_subcommand("show", "Show one node (with its NPU status when it has one)");
+  addApiFlags(*show, f->api);
+  show->add_option("id", f->id, "Node id")->required();
+  show->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("GET", "/api/fleet/nodes/" + encode(f->id));
+    exit_code = res ? printBody(*res) : 1;
+  });
+
+  auto* update = nodes->add_subcommand("update", "Change a node's name, address, port or labels");
+  addApiFlags(*update, f->api);
+  update->add_option("id", f->id, "Node id")->required();
+  update->add_option("--name", f->name, "New name");
+  update->add_option("--ip", f->ip, "New address");
+  update->add_option("--port", f->port, "New worker port");
+  update->add_option("--label", f->labels, "KEY=VALUE label (repeatable; replaces all labels)");
+  update->callback([f, &exit_code] {
+    bj::object body;
+    if (!f->name.empty()) body["name"] = f->name;
+    if (!f->ip.empty()) body["ip"] = f->ip;
+    if (f->port) body["npuPort"] = f->port;
+    auto labels = parseLabels(f->labels);
+    if (!labels) {
+      exit_code = 2;
+      return;
+    }
+    if (!f->labels.empty()) body["labels"] = std::move(*labels);
+    if (body.empty()) {
+      std::cerr << "npufleet: nothing to update (give --name, --ip, --port or --label)\n";
+      exit_code = 2;
+      return;
+    }
+    ApiCaller api(f->api);
+    auto res = api.call("PATCH", "/api/fleet/nodes/" + encode(f->id), bj::value(body));
+    exit_code = res ? printBody(*res) : 1;
+  });
+
+  auto* rm = nodes->add_subcommand("rm", "Remove a node from the registry");
+  addApiFlags(*rm, f->api);
+  rm->add_option("id", f->id, "Node id")->required();
+  rm->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("DELETE", "/api/fleet/nodes/" + encode(f->id));
+    if (res) std::cout << "removed " << f->id << "\n";
+    exit_code = res ? 0 : 1;
+  });
+}
+
+struct TokenFlags {
+  ApiFlags api;
+  std::string name, role;
+};
+
+void addTokenCommands(CLI::App& app, int& exit_code) {
+  auto* token = app.add_subcommand("token", "Create, list and revoke API tokens (admin)");
+  token->require_subcommand(1);
+  auto f = std::make_shared<TokenFlags>();
+
+  auto* create = token->add_subcommand("create", "Issue a token; prints it alone on the last line");
+  addApiFlags(*create, f->api);
+  create->add_option("--name", f->name, "Unique token name")->required();
+  create->add_option("--role", f->role, "admin, operator, viewer or inference")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "viewer", "inference"}));
+  create->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("POST", "/api/tokens", bj::value{{"name", f->name}, {"role", f->role}});
+    if (!res) {
+      exit_code = 1;
+      return;
+    }
+    auto v = bj::parse(res->body);
+    std::cout << "token '" << f->name << "' (" << f->role << ") created; it is shown only once:\n"
+              << v.at("token").as_string().c_str() << "\n";
+  });
+
+  auto* list = token->add_subcommand("list", "List tokens (names, roles, last use; never secrets)");
+  addApiFlags(*list, f->api);
+  list->add_flag("--json", f->api.json, "Print the API's JSON");
+  list->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("GET", "/api/tokens");
+    if (!res) {
+      exit_code = 1;
+      return;
+    }
+    if (f->api.json) {
+      exit_code = printBody(*res);
+      return;
+    }
+    auto v = bj::parse(res->body);
+    std::cout << std::left << std::setw(24) << "NAME" << std::setw(11) << "ROLE" << std::setw(26)
+              << "CREATED" << "LAST USED\n";
+    for (const auto& t : v.at("tokens").as_array()) {
+      const auto& o = t.as_object();
+      std::cout << std::setw(24) << field(o, "name") << std::setw(11) << field(o, "role")
+                << std::setw(26) << field(o, "createdAt") << field(o, "lastUsedAt") << "\n";
+    }
+  });
+
+  auto* revoke = token->add_subcommand("revoke", "Revoke a token by name");
+  addApiFlags(*revoke, f->api);
+  revoke->add_option("name", f->name, "Token name")->required();
+  revoke->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("DELETE", "/api/tokens/" + encode(f->name));
+    if (res) std::cout << "revoked " << f->name << "\n";
+    exit_code = res ? 0 : 1;
+  });
+}
+
+}  // namespace
+
+void addAdminCommands(CLI::App& app, int& exit_code) {
+  addNodesCommands(app, exit_code);
+  addTokenCommands(app, exit_code);
+}
 
 }  // namespace npufleet::app

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include "app/Commands.h"
 #include "auth/KeyFile.h"
+#include "http/Client.h"
 
 extern char** environ;
 
@@ -113,6 +115,50 @@ void stopAll(std::vector<Child>& children, std::chrono::seconds grace) {
   }
 }
 
+// Waits for the control plane to answer /healthz, then registers each worker as a node with
+// the npu-worker role (which starts detection). Nodes left from an earlier run are kept.
+Status registerWorkers(const fs::path& server_data, int server_port, int workers) {
+  auto get = [&](const std::string& method, const std::string& target, std::string body,
+                 const std::string& token) {
+    http::ClientRequest r;
+    r.method = method;
+    r.host = "127.0.0.1";
+    r.port = static_cast<uint16_t>(server_port);
+    r.target = target;
+    r.body = std::move(body);
+    if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
+    if (!token.empty()) r.headers.set("Authorization", "Bearer " + token);
+    r.total_timeout = std::chrono::seconds(5);
+    return http::sendBlocking(std::move(r));
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    auto h = get("GET", "/healthz", "", "");
+    if (h.ok() && h.response.status == 200) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Error::unavailable("the control plane did not answer /healthz within 60 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::string admin_token;
+  std::ifstream(server_data / "admin.token") >> admin_token;
+  if (admin_token.empty()) return Error::internal("no admin token in " + (server_data / "admin.token").string());
+  const std::string* token = &admin_token;
+  for (int i = 1; i <= workers; ++i) {
+    int port = server_port + i;
+    std::string body = R"({"name":"dev-worker-)" + std::to_string(i) +
+                       R"(","ip":"127.0.0.1","npuPort":)" + std::to_string(port) +
+                       R"(,"roles":["npu-worker"],"labels":{"env":"dev"}})";
+    auto r = get("POST", "/api/fleet/nodes", body, *token);
+    if (!r.ok()) return Error::unavailable("registering worker " + std::to_string(i) + ": " + r.message);
+    if (r.response.status != 201 && r.response.status != 409) {
+      return Error::internal("registering worker " + std::to_string(i) + ": HTTP " +
+                             std::to_string(r.response.status) + " " + r.response.body);
+    }
+  }
+  return okStatus();
+}
+
 int runDev(const DevFlags& flags) {
   if (flags.workers < 0 || flags.workers > 64) return fail("--workers must be in 0..64");
   if (flags.port <= 0 || flags.port + flags.workers > 65535) return fail("--port out of range");
@@ -176,6 +222,11 @@ int runDev(const DevFlags& flags) {
     children.push_back({"worker " + std::to_string(i) + " (127.0.0.1:" + std::to_string(port) + ")", pid});
   }
 
+  if (auto st = registerWorkers(data / "server", flags.port, flags.workers); !st) {
+    std::cerr << "npufleet dev: " << st.error().message << "\n";
+    stopAll(children, std::chrono::seconds(10));
+    return 1;
+  }
   std::cout << "npufleet dev: control plane on http://" << listen_server << "/  (web UI)\n"
             << "npufleet dev: admin token in " << (data / "server" / "admin.token").string() << "\n";
   for (int i = 1; i <= flags.workers; ++i) {

@@ -1,12 +1,188 @@
+// `npufleet server`: the control plane. Wiring only: configuration, the store, the domain
+// services, the API routes and the HTTP server.
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <prometheus/registry.h>
+#include <thread>
+
+#include "api/AdminRoutes.h"
+#include "api/ApiContext.h"
+#include "api/NodeRoutes.h"
+#include "api/UserAuthMiddleware.h"
 #include "app/Commands.h"
+#include "app/ConfigLoading.h"
+#include "app/ServerConfig.h"
+#include "auth/tokens/TokenService.h"
+#include "common/Log.h"
+#include "fleet/NodeService.h"
+#include "http/Server.h"
+#include "http/StaticFiles.h"
+#include "store/Migrations.h"
+#include "store/SqliteAuditLog.h"
+#include "store/SqliteNodeRepository.h"
+#include "store/SqliteTokenRepository.h"
 
 namespace npufleet::app {
+namespace {
+
+struct ServerFlags {
+  ConfigFlags config;
+  std::string listen, data_dir, service_id, service_key_file, web_dir;
+  bool print_routes = false;
+};
+
+// Writes the first admin token to <data-dir>/admin.token (0600) when no token exists yet.
+Status bootstrapAdminToken(auth::TokenService& tokens, const std::filesystem::path& data_dir) {
+  auto count = tokens.count();
+  if (!count) return count.error();
+  if (*count > 0) return okStatus();
+  auto issued = tokens.create("admin", auth::UserRole::kAdmin);
+  if (!issued) return issued.error();
+  const auto path = data_dir / "admin.token";
+  const auto tmp = data_dir / "admin.token.tmp";
+  {
+    mode_t old = umask(077);
+    std::ofstream out(tmp, std::ios::trunc);
+    umask(old);
+    out << issued->secret << "\n";
+    if (!out.flush()) return Error::internal("cannot write " + tmp.string());
+  }
+  chmod(tmp.c_str(), 0600);
+  std::filesystem::rename(tmp, path);
+  spdlog::info("first start: admin token written to {} (mode 0600)", path.string());
+  return okStatus();
+}
+
+std::string defaultWebDir() {
+  // Beside a source checkout (make demo) or an installed share directory.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::vector<std::filesystem::path> candidates = {"web/dist"};
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "../../../web/dist");
+    candidates.push_back(exe.parent_path() / "../share/npufleet/web");
+  }
+  for (const auto& c : candidates) {
+    if (std::filesystem::exists(c / "index.html", ec)) return std::filesystem::weakly_canonical(c).string();
+  }
+  return "web/dist";
+}
+
+int runServer(ServerFlags& flags) {
+  ConfigSchema schema = serverConfigSchema();
+  auto loaded = loadConfig(schema, flags.config);
+  if (!loaded) {
+    std::cerr << "npufleet server: " << loaded.error().message << "\n";
+    return 2;
+  }
+  Config& config = *loaded;
+  if (flags.config.print) {
+    std::cout << config.render();
+    return 0;
+  }
+  if (auto st = configureLogging(config.getString("log.level")); !st) {
+    std::cerr << "npufleet server: " << st.error().message << "\n";
+    return 2;
+  }
+
+  const std::filesystem::path data_dir = config.getString("server.data_dir");
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::cerr << "npufleet server: cannot create data dir " << data_dir << ": " << ec.message() << "\n";
+    return 2;
+  }
+  auto db = store::Database::open((data_dir / "npufleet.db").string(), allMigrations());
+  if (!db) {
+    std::cerr << "npufleet server: " << db.error().message << "\n";
+    return 2;
+  }
+  const Clock& clock = SystemClock::instance();
+  store::SqliteNodeRepository node_repo(*db);
+  store::SqliteAuditLog audit(*db);
+  store::SqliteTokenRepository token_repo(*db);
+  fleet::NodeService nodes(node_repo, audit, clock);
+  auth::TokenService tokens(token_repo, clock);
+  if (auto st = bootstrapAdminToken(tokens, data_dir); !st) {
+    std::cerr << "npufleet server: " << st.error().message << "\n";
+    return 2;
+  }
+
+  auto metrics = std::make_shared<prometheus::Registry>();
+  api::ApiContext ctx{nodes, audit, tokens, clock, metrics, [db = *db] { return db->check(); }, {}};
+
+  const int threads = static_cast<int>(config.getInt("server.threads"));
+  boost::asio::io_context io(threads);
+  http::Router router;
+  api::registerAdminRoutes(router, ctx);
+  api::registerNodeRoutes(router, ctx);
+  auto extensions = ControlPlaneExtensions::create(io, config, ctx, router, *db, node_repo);
+  if (!extensions) {
+    std::cerr << "npufleet server: " << extensions.error().message << "\n";
+    return 2;
+  }
+  std::string web_dir = config.getString("server.web_dir");
+  http::serveSinglePageApp(router, web_dir.empty() ? defaultWebDir() : web_dir);
+
+  if (flags.print_routes) {
+    for (const auto& r : router.routes()) std::cout << r.method << " " << r.pattern << "\n";
+    return 0;
+  }
+
+  http::ServerOptions options;
+  options.listen = config.getString("server.listen");
+  options.idle_timeout = std::chrono::seconds(config.getInt("server.idle_timeout_s"));
+  options.header_timeout = std::chrono::seconds(config.getInt("server.header_timeout_s"));
+  options.service_name = "npufleet-server";
+  http::Server server(io, router, options, metrics);
+  server.use(api::makeUserAuthMiddleware(tokens));
+  auto bound = server.start();
+  if (!bound) {
+    std::cerr << "npufleet server: " << bound.error().message << "\n";
+    return 2;
+  }
+  (*extensions)->start();
+  std::cout << "npufleet server listening on " << bound->str() << std::endl;
+  spdlog::info("control plane listening on {} (data dir {})", bound->str(), data_dir.string());
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  const auto grace = std::chrono::milliseconds(config.getInt("server.shutdown_grace_ms"));
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    spdlog::info("signal {}: draining connections (grace {} ms)", sig, grace.count());
+    (*extensions)->stop();
+    server.shutdown(grace, [&io] { io.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  spdlog::info("control plane stopped");
+  return 0;
+}
+
+}  // namespace
 
 void addServerCommand(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("server", "(not built yet)");
-  cmd->callback([&exit_code] { exit_code = 2; });
+  auto flags = std::make_shared<ServerFlags>();
+  auto* cmd = app.add_subcommand("server", "Run the control plane (API, detection, routing, UI)");
+  addConfigFlags(*cmd, flags->config);
+  bindFlag(*cmd, flags->config, "--listen", "server.listen", flags->listen, "HOST:PORT to listen on");
+  bindFlag(*cmd, flags->config, "--data-dir", "server.data_dir", flags->data_dir,
+           "Directory for the database and admin.token");
+  bindFlag(*cmd, flags->config, "--web-dir", "server.web_dir", flags->web_dir,
+           "Directory of the built web UI");
+  addServiceFlags(*cmd, flags->config, flags->service_id, flags->service_key_file);
+  cmd->add_flag("--print-routes", flags->print_routes, "Print every API route and exit");
+  cmd->callback([flags, &exit_code] { exit_code = runServer(*flags); });
 }
 
 }  // namespace npufleet::app

@@ -87,7 +87,10 @@ struct Client::Impl {
     parser.header_limit(64 * 1024);
     auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
     if (rec) {
-      if (rec == beast::error::timeout) {
+      // At the deadline the read may end as "timeout" or as "operation aborted" depending on
+      // which completion ran first; either way the caller asked for a timeout.
+      const bool past_deadline = std::chrono::steady_clock::now() >= deadline;
+      if (rec == beast::error::timeout || (past_deadline && rec == asio::error::operation_aborted)) {
         result.failure = ClientFailure::kTimeout;
         result.message = "timed out after " + seconds(req.total_timeout);
       } else if (rec == bhttp::error::body_limit) {

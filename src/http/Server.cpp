@@ -218,6 +218,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       first = false;
       bhttp::request_parser<bhttp::empty_body> header_parser;
       header_parser.header_limit(static_cast<uint32_t>(options.header_limit));
+      header_parser.body_limit(boost::none);  // the route's own limit is applied below
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
       conn->busy = true;
       const auto started = std::chrono::steady_clock::now();
@@ -261,10 +262,17 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       Response resp;
       bool read_ok = true;
       {
+        // Beast checks Content-Length against the limit when it parses the header, which the
+        // header-only parser did with its own default, so a declared length is checked here.
+        const auto declared = header_parser.content_length();
         bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
         parser.body_limit(limit);
         stream.expires_after(options.body_timeout);
-        auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+        boost::system::error_code bec = bhttp::error::body_limit;
+        if (!declared || *declared <= limit) {
+          auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+          bec = read_ec;
+        }
         if (bec) {
           read_ok = false;
           if (bec == bhttp::error::body_limit) {

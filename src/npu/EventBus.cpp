@@ -44,4 +44,16 @@ size_t EventBus::subscriberCount() {
                                            [](const auto& w) { return !w.expired(); }));
 }
 
+void EventBus::closeAll() {
+  std::vector<std::shared_ptr<EventSubscription>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& w : subscribers_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    subscribers_.clear();
+  }
+  for (auto& s : live) s->close();
+}
+
 }  // namespace npufleet::npu

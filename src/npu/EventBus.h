@@ -25,6 +25,8 @@ class EventBus {
   // `data` gets "nodeId" and "at" added when it is an object.
   void publish(std::string type, std::string node_id, boost::json::value data);
   size_t subscriberCount();
+  // Closes every subscription (shutdown): waiting next() calls return nullopt at once.
+  void closeAll();
 
  private:
   const Clock& clock_;

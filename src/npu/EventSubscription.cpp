@@ -49,6 +49,11 @@ uint64_t EventSubscription::dropped() const {
   return dropped_;
 }
 
+bool EventSubscription::closed() const {
+  std::lock_guard lock(mu_);
+  return closed_;
+}
+
 void EventSubscription::close() {
   {
     std::lock_guard lock(mu_);

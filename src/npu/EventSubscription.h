@@ -29,6 +29,7 @@ class EventSubscription {
   boost::asio::awaitable<std::optional<NpuEvent>> next(std::chrono::milliseconds max_wait);
   uint64_t dropped() const;
   void close();
+  bool closed() const;
 
  private:
   friend class EventBus;

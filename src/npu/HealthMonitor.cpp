@@ -113,6 +113,7 @@ asio::awaitable<void> HealthMonitor::probe(MonitoredNode node) {
     }
   }
   registry_.applyProbe(node.id, obs, report, metrics);
+  if (listener_) listener_(node.id, obs);
   if (report) {
     HistorySample s;
     s.node_id = node.id;

@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -32,6 +33,11 @@ class HealthMonitor {
                 UtilizationHistory& history, const Clock& clock);
   ~HealthMonitor();
 
+  // Called after every probe has been applied, on an io thread (the router uses it to readmit
+  // a node it ejected once the node answers its health check). Set before start().
+  using ProbeListener = std::function<void(const std::string& node_id, const ProbeObservation&)>;
+  void setProbeListener(ProbeListener listener) { listener_ = std::move(listener); }
+
   // Runs sweeps until stop(); also flushes history after each sweep.
   void start();
   void stop();
@@ -49,6 +55,7 @@ class HealthMonitor {
   NpuRegistry& registry_;
   UtilizationHistory& history_;
   const Clock& clock_;
+  ProbeListener listener_;
   std::shared_ptr<std::atomic<bool>> running_;
   mutable std::mutex mu_;
   std::set<std::string> in_flight_;

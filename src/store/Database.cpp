@@ -169,8 +169,9 @@ Status Database::migrate(const std::vector<Migration>& migrations) {
   for (const Migration* m : pending) {
     std::lock_guard lock(mu_);
     char* err = nullptr;
+    // A migration's SQL may or may not end with ';': an empty statement is harmless.
     std::string script = "BEGIN IMMEDIATE;\n" + m->sql +
-                         "\nINSERT INTO schema_migrations(version, description) VALUES (" +
+                         ";\nINSERT INTO schema_migrations(version, description) VALUES (" +
                          std::to_string(m->version) + ", 'migration');\nCOMMIT;";
     if (sqlite3_exec(db_, script.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "store/Migrations.h"
+#include "store/SqliteLoadBalancingRepository.h"
+#include "store/SqliteNpuRepository.h"
 
 namespace npufleet::store {
 namespace {
@@ -36,6 +38,23 @@ TEST(Database, MigratesOnceAndRecordsEachVersion) {
   auto db = Database::open(file, m);
   ASSERT_TRUE(db.ok()) << db.error().message;
   EXPECT_TRUE((*db)->exec("INSERT INTO v VALUES (1)").ok());
+}
+
+// The control plane opens one database with every module's migrations (app/ServerConfig.cpp).
+TEST(Database, EveryModulesMigrationsApplyTogether) {
+  TempDir dir;
+  auto all = coreMigrations();
+  for (auto& m : npuMigrations()) all.push_back(m);
+  for (auto& m : loadBalancingMigrations()) all.push_back(m);
+  auto db = Database::open(dir.path + "/all.db", all);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  EXPECT_EQ((*db)->schemaVersion(), all.back().version);
+}
+
+TEST(Database, MigrationWithoutTrailingSemicolonApplies) {
+  TempDir dir;
+  auto db = Database::open(dir.path + "/a.db", {{1, "one", "CREATE TABLE t(x INTEGER)"}});
+  ASSERT_TRUE(db.ok()) << db.error().message;
 }
 
 TEST(Database, RefusesASchemaFromANewerBinary) {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Browser end-to-end test of the admin UI: starts a control plane and one worker on loopback
+# with ephemeral ports and a temporary data directory, wires the service key, issues a viewer
+# token, runs web/e2e/fleet.e2e.mjs in Debian's Chromium, and stops everything.
+#   scripts/e2e.sh BUILD_DIR   (web/dist must be built: scripts/web-test.sh does it)
+# E2E_SCREENSHOTS=1 also refreshes docs/screenshots/.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-build/default}"
+bin="$(cd "$build" && pwd)/src/app/npufleet"
+[[ -x "$bin" ]] || { echo "e2e: no binary at $bin (build first)" >&2; exit 2; }
+[[ -f "$root/web/dist/index.html" ]] || { echo "e2e: web/dist is not built (run scripts/web-test.sh)" >&2; exit 2; }
+"$root/scripts/install-deps.sh" browser
+
+tmp="$(mktemp -d -t npufleet-e2e.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Starts "$@" with stdout in $1.out; echoes HOST:PORT from its "listening on" line.
+start() {
+  local name="$1"
+  shift
+  "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    if grep -q "listening on " "$tmp/$name.out" 2>/dev/null; then
+      grep -m1 -o "listening on [^ ]*" "$tmp/$name.out" | cut -d' ' -f3
+      return 0
+    fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "e2e: $name did not start:" >&2
+  cat "$tmp/$name.err" >&2
+  return 1
+}
+
+mkdir -p "$tmp/data" "$tmp/trusted"
+server="$(start server "$bin" server --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+  --web-dir "$root/web/dist" --set log.level=warn \
+  --set npu.monitor_interval_ms=1000)"
+install -m 600 "$tmp/data/service.key" "$tmp/trusted/main-backend.key"
+worker="$(start worker "$bin" worker --listen 127.0.0.1:0 --models-dir "$root/models/samples" \
+  --trusted-keys "$tmp/trusted" --device cpu --log-level warn)"
+
+admin="$(head -n1 "$tmp/data/admin.token")"
+viewer="$("$bin" token create --server "http://$server" --token-file "$tmp/data/admin.token" \
+  --role viewer --name e2e-viewer | tail -n1)"
+
+cd "$root/web"
+E2E_BASE_URL="http://$server" E2E_ADMIN_TOKEN="$admin" E2E_VIEWER_TOKEN="$viewer" \
+  E2E_WORKER="$worker" npm run --silent e2e

@@ -1,0 +1,250 @@
+#include "app/ServerConfig.h"
+
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "api/BalancerRoutes.h"
+#include "api/EventRoutes.h"
+#include "api/NpuRoutes.h"
+#include "app/ConfigLoading.h"
+#include "auth/KeyFile.h"
+#include "auth/ServiceAuthConfig.h"
+#include "auth/ServiceHttpClient.h"
+#include "balancer/BalancerConfigKeys.h"
+#include "balancer/CandidateSource.h"
+#include "balancer/InferenceRouter.h"
+#include "balancer/LoadBalancingService.h"
+#include "balancer/RoutingStats.h"
+#include "balancer/WorkerClient.h"
+#include "npu/EventBus.h"
+#include "npu/HealthMonitor.h"
+#include "npu/NpuSettings.h"
+#include "npu/WorkerClient.h"
+#include "store/Migrations.h"
+#include "store/SqliteHistoryRepository.h"
+#include "store/SqliteLoadBalancingRepository.h"
+#include "store/SqliteNpuRepository.h"
+
+namespace npufleet::app {
+
+ConfigSchema serverConfigSchema() {
+  ConfigSchema s;
+  s.add({"server", "listen", ConfigType::kString, std::string("127.0.0.1:8080"),
+         "HOST:PORT the API and UI listen on", false, hostPort()});
+  s.add({"server", "data_dir", ConfigType::kString, std::string("./npufleet-data"),
+         "database and admin.token", false, {}});
+  s.add({"server", "web_dir", ConfigType::kString, std::string(""),
+         "built web UI; empty = find web/dist", false, {}});
+  s.add({"server", "threads", ConfigType::kInt, int64_t{2}, "I/O threads", false, intRange(1, 64)});
+  s.add({"server", "shutdown_grace_ms", ConfigType::kInt, int64_t{10000},
+         "how long in-flight requests may finish after SIGTERM", false, intRange(0, 600000)});
+  s.add({"server", "idle_timeout_s", ConfigType::kInt, int64_t{60}, "keep-alive idle timeout",
+         false, intRange(1, 3600)});
+  s.add({"server", "header_timeout_s", ConfigType::kInt, int64_t{10},
+         "time allowed to send request headers", false, intRange(1, 600)});
+  s.add({"log", "level", ConfigType::kString, std::string("info"), "trace|debug|info|warn|error",
+         false, oneOf({"trace", "debug", "info", "warn", "error", "off"})});
+  auth::addServiceAuthConfigKeys(s);
+  npu::addNpuConfigKeys(s);
+  balancer::addBalancerConfigKeys(s);
+  return s;
+}
+
+std::vector<store::Migration> allMigrations() {
+  auto all = store::coreMigrations();
+  for (auto& m : store::npuMigrations()) all.push_back(std::move(m));
+  for (auto& m : store::loadBalancingMigrations()) all.push_back(std::move(m));
+  return all;
+}
+
+void addServiceFlags(CLI::App& cmd, ConfigFlags& flags, std::string& service_id,
+                     std::string& service_key_file) {
+  bindFlag(cmd, flags, "--service-id", "auth.service_id", service_id,
+           "Service id this process signs worker calls with");
+  bindFlag(cmd, flags, "--service-key-file", "auth.service_key_file", service_key_file,
+           "File holding the signing key (one line, mode 0600)");
+}
+
+namespace {
+
+// Detection, monitoring and routing all call workers through one pooled client that signs every
+// request (DESIGN.md: workers reject anything unsigned).
+class SignedWorkerClient final : public npu::WorkerClient, public balancer::WorkerClient {
+ public:
+  explicit SignedWorkerClient(auth::ServiceHttpClient& client) : client_(client) {}
+  boost::asio::awaitable<http::ClientResult> send(http::ClientRequest request) override {
+    co_return co_await client_.send(std::move(request));
+  }
+
+ private:
+  auth::ServiceHttpClient& client_;
+};
+
+// The router's view of the fleet: nodes with the npu-worker role and what monitoring last saw of
+// them. Rebuilt at most every `ttl` (and at once after a registry change), so the hot path reads
+// a shared immutable snapshot.
+class FleetCandidates final : public balancer::CandidateSource, public fleet::NodeObserver {
+ public:
+  FleetCandidates(fleet::NodeRepository& nodes, const npu::NpuRegistry& registry,
+                  std::chrono::milliseconds ttl = std::chrono::milliseconds(250))
+      : nodes_(nodes), registry_(registry), ttl_(ttl) {}
+
+  balancer::NodeSnapshot snapshot() const override {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (cached_ && now - built_ < ttl_) return cached_;
+    auto nodes = nodes_.listWithRole(fleet::kNpuWorkerRole);
+    if (!nodes) {
+      spdlog::warn("router: cannot read the registry, keeping the last view: {}",
+                   nodes.error().message);
+      return cached_ ? cached_ : std::make_shared<const std::vector<balancer::RoutableNode>>();
+    }
+    auto out = std::make_shared<std::vector<balancer::RoutableNode>>();
+    for (const auto& n : *nodes) out->push_back(routable(n));
+    cached_ = std::move(out);
+    built_ = now;
+    return cached_;
+  }
+
+  void onNodeChanged(const fleet::Node*, const fleet::Node*) override {
+    std::lock_guard lock(mu_);
+    cached_.reset();
+  }
+
+ private:
+  balancer::RoutableNode routable(const fleet::Node& n) const {
+    balancer::RoutableNode r;
+    r.nodeId = n.id;
+    r.ip = n.ip;
+    r.port = static_cast<uint16_t>(n.npu_port);
+    r.draining = n.draining;
+    r.hasRole = true;
+    auto state = registry_.state(n.id);
+    fleet::NodeStatus status = state ? state->status : n.status;
+    if (n.status == fleet::NodeStatus::kMaintenance) status = n.status;
+    r.status = status == fleet::NodeStatus::kOnline     ? balancer::NodeHealth::kOnline
+               : status == fleet::NodeStatus::kDegraded ? balancer::NodeHealth::kDegraded
+                                                         : balancer::NodeHealth::kOffline;
+    if (state && state->capabilities) {
+      r.models = state->capabilities->models;
+      r.maxConcurrent = state->capabilities->max_concurrent;
+    }
+    if (state) r.queueDepth = state->queue_depth;
+    return r;
+  }
+
+  fleet::NodeRepository& nodes_;
+  const npu::NpuRegistry& registry_;
+  std::chrono::milliseconds ttl_;
+  mutable std::mutex mu_;
+  mutable balancer::NodeSnapshot cached_;
+  mutable std::chrono::steady_clock::time_point built_{};
+};
+
+// The control plane's signing key: auth.service_key_file, or <data-dir>/service.key, created
+// (mode 0600) on first start so a fresh install works; workers must trust the same key.
+Result<auth::ServiceSigner> makeControlPlaneSigner(const Config& config, const Clock& clock) {
+  if (!config.getString("auth.service_key_file").empty()) {
+    return auth::makeSignerFromConfig(config, clock);
+  }
+  const auto path = std::filesystem::path(config.getString("server.data_dir")) / "service.key";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    auto key = auth::generateKey();
+    if (!key) return key.error();
+    if (auto st = auth::writeKeyLine(path.string(), *key, false); !st) return st.error();
+    spdlog::info("first start: service signing key written to {}; copy it to each worker's "
+                 "trusted-keys directory as {}.key",
+                 path.string(), config.getString("auth.service_id"));
+  }
+  auto key = auth::loadServiceKeyFile(path.string());
+  if (!key) return key.error();
+  return auth::ServiceSigner::create(config.getString("auth.service_id"), std::move(*key), clock);
+}
+
+}  // namespace
+
+struct ControlPlaneExtensions::Impl {
+  Impl(boost::asio::io_context& io, const Config& config, api::ApiContext& ctx,
+       std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes,
+       auth::ServiceSigner signer)
+      : settings(npu::NpuSettings::fromConfig(config)),
+        npu_repo(db),
+        history_repo(db),
+        lb_repo(db),
+        service_client(io.get_executor(), std::move(signer)),
+        client(service_client),
+        detector(client, settings.detect),
+        events(ctx.clock),
+        registry(io.get_executor(), nodes, npu_repo, detector, events, ctx.clock, settings),
+        history(ctx.clock, &history_repo),
+        monitor(io.get_executor(), registry, history, ctx.clock),
+        loader(registry),
+        npu_api{registry, history, loader, detector},
+        candidates(nodes, registry),
+        stats(ctx.clock, ctx.metrics),
+        router(candidates, client, ctx.clock, stats, balancer::routerOptionsFromConfig(config),
+               balancer::defaultLoadBalancingConfig(config)),
+        lb(router, lb_repo, candidates, &ctx.audit, ctx.clock) {}
+
+  npu::NpuSettings settings;
+  store::SqliteNpuRepository npu_repo;
+  store::SqliteHistoryRepository history_repo;
+  store::SqliteLoadBalancingRepository lb_repo;
+  auth::ServiceHttpClient service_client;
+  SignedWorkerClient client;
+  npu::CapabilityDetector detector;
+  npu::EventBus events;
+  npu::NpuRegistry registry;
+  npu::UtilizationHistory history;
+  npu::HealthMonitor monitor;
+  npu::ModelLoader loader;
+  api::NpuApi npu_api;
+  FleetCandidates candidates;
+  balancer::RoutingStats stats;
+  balancer::InferenceRouter router;
+  balancer::LoadBalancingService lb;
+};
+
+Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
+    boost::asio::io_context& io, const Config& config, api::ApiContext& ctx, http::Router& router,
+    std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes) {
+  auto signer = makeControlPlaneSigner(config, ctx.clock);
+  if (!signer) return signer.error();
+  std::unique_ptr<ControlPlaneExtensions> ext(new ControlPlaneExtensions());
+  ext->impl_ = std::make_unique<Impl>(io, config, ctx, std::move(db), nodes, std::move(*signer));
+  Impl& x = *ext->impl_;
+  if (auto st = x.registry.start(); !st) return st.error();
+  if (auto st = x.history.restore(); !st) return st.error();
+  if (auto st = x.lb.loadStored(); !st) return st.error();
+  ctx.nodes.addObserver(&x.registry);
+  ctx.nodes.addObserver(&x.candidates);
+  // A node that answers its health check is readmitted by the router's outlier detection.
+  x.monitor.setProbeListener([&x](const std::string& node_id, const npu::ProbeObservation& obs) {
+    if (obs.reachable) x.router.onProbeSuccess(node_id);
+  });
+  api::addNpuNodeDecorator(ctx, x.registry);
+  api::registerNpuRoutes(router, ctx, x.npu_api);
+  api::registerBalancerRoutes(router, ctx, {x.router, x.lb, balancer::inferenceBodyLimit(config)});
+  api::registerEventRoutes(router, ctx, x.events);
+  return ext;
+}
+
+ControlPlaneExtensions::ControlPlaneExtensions() = default;
+ControlPlaneExtensions::~ControlPlaneExtensions() = default;
+
+void ControlPlaneExtensions::start() { impl_->monitor.start(); }
+
+void ControlPlaneExtensions::stop() {
+  impl_->monitor.stop();
+  impl_->events.closeAll();
+  if (auto st = impl_->history.flush(); !st) {
+    spdlog::warn("utilization history not flushed: {}", st.error().message);
+  }
+}
+
+}  // namespace npufleet::app

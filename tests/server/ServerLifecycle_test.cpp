@@ -1,0 +1,144 @@
+// Start-up, shutdown and durability of the control plane process.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "server/ServerHarness.h"
+
+namespace npufleet::testing {
+namespace {
+
+std::vector<std::string> serverArgs(const TempDir& dir) {
+  return {"server", "--listen", "127.0.0.1:0", "--data-dir", dir.path() + "/data"};
+}
+
+// Runs a command that prints and exits; returns its exit code (-1 on timeout).
+int runToExit(ProcessFixture& p, std::vector<std::string> args,
+              std::map<std::string, std::string> env = {}) {
+  ProcessFixture::Options o{NPUFLEET_BINARY, std::move(args), std::move(env), ""};
+  if (!p.start(std::move(o))) return -1;
+  return p.wait(std::chrono::seconds(20)).value_or(-1);
+}
+
+TEST(ServerLifecycle, AcknowledgedWritesSurviveRestartAndSigkill) {
+  TempDir dir;
+  std::string admin;
+  std::vector<std::string> ids;
+  {
+    ProcessFixture p;
+    ASSERT_TRUE(p.start({NPUFLEET_BINARY, serverArgs(dir)}));
+    admin = readFile(dir.path() + "/data/admin.token");
+    admin.pop_back();
+    for (int i = 0; i < 20; ++i) {
+      auto r = request(p.host(), p.port(), "POST", "/api/fleet/nodes",
+                       R"({"name":"k)" + std::to_string(i) + R"(","ip":"10.5.0.)" + std::to_string(i) + "\"}",
+                       {{"Authorization", "Bearer " + admin}});
+      ASSERT_EQ(r.status, 201) << r.body;
+      ids.push_back(std::string(r.json().at("id").as_string()));
+    }
+    p.signal(SIGKILL);  // right after the last acknowledgement
+    p.wait(std::chrono::seconds(10));
+  }
+  ProcessFixture p;
+  std::string error;
+  ASSERT_TRUE(p.start({NPUFLEET_BINARY, serverArgs(dir)}, &error)) << error;
+  EXPECT_EQ(readFile(dir.path() + "/data/admin.token"), admin + "\n") << "token file not rewritten";
+  for (const auto& id : ids) {
+    auto r = request(p.host(), p.port(), "GET", "/api/fleet/nodes/" + id, "",
+                     {{"Authorization", "Bearer " + admin}});
+    EXPECT_EQ(r.status, 200) << id;
+  }
+  EXPECT_EQ(p.stop(), 0);
+}
+
+TEST(ServerLifecycle, SigtermLetsAnInFlightRequestFinishAndExitsZero) {
+  TempDir dir;
+  ProcessFixture p;
+  ASSERT_TRUE(p.start({NPUFLEET_BINARY, serverArgs(dir)}));
+  std::string admin = readFile(dir.path() + "/data/admin.token");
+  admin.pop_back();
+
+  // Send the headers and half of the body, then SIGTERM, then the rest: the request was in
+  // flight when the signal came and must still be answered.
+  std::string body = R"({"name":"inflight","ip":"10.4.0.1"})";
+  std::string head = "POST /api/fleet/nodes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin +
+                     "\r\nContent-Type: application/json\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n";
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(p.port());
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string first = head + body.substr(0, 10);
+  ASSERT_EQ(write(fd, first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(p.pid(), SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // New connections are refused while draining.
+  auto refused = request(p.host(), p.port(), "GET", "/healthz", "", {}, std::chrono::seconds(2));
+  EXPECT_FALSE(refused.failure.empty());
+  std::string rest = body.substr(10);
+  ASSERT_EQ(write(fd, rest.data(), rest.size()), static_cast<ssize_t>(rest.size()));
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) reply.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 201", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos);
+  // The one SIGTERM is enough: the server exits by itself, with status 0.
+  EXPECT_EQ(p.wait(std::chrono::seconds(15)), 0) << p.stderrText();
+}
+
+TEST(ServerLifecycle, CorruptDatabaseStopsStartUpWithAClearMessage) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/data");
+  std::ofstream(dir.path() + "/data/npufleet.db") << std::string(10000, 'z');
+  ProcessFixture p;
+  EXPECT_EQ(runToExit(p, serverArgs(dir)), 2);
+  EXPECT_NE(p.stderrText().find("npufleet.db"), std::string::npos) << p.stderrText();
+}
+
+TEST(ServerLifecycle, BadConfigurationNamesTheKey) {
+  TempDir dir;
+  std::ofstream(dir / "bad.toml") << "[server]\nlisten = \"127.0.0.1:0\"\nthreads = \"many\"\n";
+  ProcessFixture bad_type;
+  EXPECT_EQ(runToExit(bad_type, {"server", "--config", dir / "bad.toml"}), 2);
+  EXPECT_NE(bad_type.stderrText().find("server.threads"), std::string::npos) << bad_type.stderrText();
+
+  std::ofstream(dir / ("unknown.toml")) << "[server]\nlisen = \"x\"\n";
+  ProcessFixture unknown;
+  EXPECT_EQ(runToExit(unknown, {"server", "--config", dir / "unknown.toml"}), 2);
+  EXPECT_NE(unknown.stderrText().find("server.lisen"), std::string::npos) << unknown.stderrText();
+
+  ProcessFixture env;
+  EXPECT_EQ(runToExit(env, {"server", "--print-config"}, {{"NPUFLEET_SERVER_THREADS", "0"}}), 2);
+  EXPECT_NE(env.stderrText().find("server.threads"), std::string::npos) << env.stderrText();
+}
+
+TEST(ServerLifecycle, PrintConfigLayersFileEnvAndFlagsAndMasksSecrets) {
+  TempDir dir;
+  std::ofstream(dir / ("c.toml")) << "[server]\nthreads = 3\nidle_timeout_s = 5\n";
+  ProcessFixture p;
+  EXPECT_EQ(runToExit(p,
+                      {"server", "--config", dir / "c.toml", "--print-config", "--listen",
+                       "127.0.0.1:9999", "--set", "auth.trusted_keys=main-backend:supersecretkeyvalue"},
+                      {{"NPUFLEET_SERVER_THREADS", "4"}}),
+            0)
+      << p.stderrText();
+  auto out = p.stdoutText();
+  EXPECT_NE(out.find("listen = '127.0.0.1:9999'"), std::string::npos) << out;
+  EXPECT_NE(out.find("threads = 4"), std::string::npos) << "env beats file: " << out;
+  EXPECT_NE(out.find("idle_timeout_s = 5"), std::string::npos) << out;
+  EXPECT_EQ(out.find("supersecretkeyvalue"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace npufleet::testing
