@@ -16,12 +16,12 @@ const RANK: Record<UserRole, number> = { inference: 0, viewer: 1, operator: 2, a
 
 const MIN_ROLE: Record<Action, UserRole> = {
   view: 'viewer',
-  viewAudit: 'viewer',
   detect: 'operator',
   loadModels: 'operator',
   manageNodes: 'admin',
   assignNpuRole: 'admin',
   editLoadBalancing: 'admin',
+  viewAudit: 'admin', // the audit log holds token names and every change's before/after
 }
 
 export function roleAllows(role: UserRole | null | undefined, action: Action): boolean {

@@ -12,6 +12,12 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`
 }
 
+/** Device memory as reported in GB: "24 GB", "23.5 GB", "0.5 GB". */
+export function formatGb(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  return `${Number.isInteger(n) || n >= 100 ? Math.round(n) : Number(n.toFixed(1))} GB`
+}
+
 export function formatPercent(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—'
   return `${Math.round(n)}%`

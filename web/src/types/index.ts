@@ -71,13 +71,14 @@ export interface NPUCapabilities {
   utilization: number
 }
 
+/** Figures the worker did not report (yet) are null, never invented. */
 export interface NpuMetrics {
-  inferenceTimeMs: { p50: number; p95: number }
-  throughputPerMin: number
+  inferenceTimeMs: { p50: number | null; p95: number | null }
+  throughputPerMin: number | null
   running: number
   queued: number
   maxConcurrent: number
-  memory: { processRssBytes: number; models: Record<string, number> }
+  memory: { processRssBytes: number | null; models: Record<string, number> }
 }
 
 export interface NpuStatus {

@@ -20,6 +20,12 @@ describe('NPUNodeCard', () => {
     expect(w.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('72')
   })
 
+  it('rounds fractional device memory (a CPU worker reports its RAM)', () => {
+    const caps = makeCaps({ memoryGB: 23.540576934814453 })
+    const w = mount(NPUNodeCard, { props: { node, capabilities: caps, npu: makeStatus('n1', { capabilities: caps }) } })
+    expect(w.get('[data-test="memory"]').text()).toBe('23.5 GB')
+  })
+
   it.each([
     ['intel-npu', 'Intel NPU'],
     ['nvidia-gpu', 'NVIDIA GPU'],

@@ -14,6 +14,12 @@ describe('permissions', () => {
     expect(roleAllows('inference', 'view')).toBe(false)
     expect(roleAllows(null, 'view')).toBe(false)
   })
+
+  it('keeps the audit log to admins, as the API does (GET /api/audit needs admin)', () => {
+    expect(roleAllows('admin', 'viewAudit')).toBe(true)
+    expect(roleAllows('operator', 'viewAudit')).toBe(false)
+    expect(roleAllows('viewer', 'viewAudit')).toBe(false)
+  })
 })
 
 describe('inventory export', () => {
