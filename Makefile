@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= 2
 
-.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo bench fuzz clean format
+.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo release bench fuzz clean format
 
 all: build
 
@@ -37,6 +37,11 @@ test-asan:
 test-tsan:
 	@$(MAKE) --no-print-directory PRESET=tsan build
 	@cd build/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L concurrency
+
+# One self-contained binary with the web UI compiled in: build/release/src/app/npufleet.
+release: deps
+	@[ -f build/release/build.ninja ] || cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target npufleet
 
 demo: build web-dist
 	@$(BUILD)/src/app/npufleet dev

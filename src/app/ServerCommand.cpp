@@ -19,6 +19,7 @@
 #include "app/Commands.h"
 #include "app/ConfigLoading.h"
 #include "app/ServerConfig.h"
+#include "app/WebAssets.h"
 #include "auth/tokens/TokenService.h"
 #include "common/Log.h"
 #include "fleet/NodeService.h"
@@ -75,6 +76,15 @@ std::string defaultWebDir() {
   return "web/dist";
 }
 
+// An explicit web_dir wins; then the UI compiled into a release binary; then web/dist on disk.
+http::StaticSource webSource(const std::string& configured) {
+  if (!configured.empty()) return http::StaticSource::directory(configured);
+  if (auto embedded = embeddedWebAssets(); !embedded.empty()) {
+    return http::StaticSource::embedded(embedded);
+  }
+  return http::StaticSource::directory(defaultWebDir());
+}
+
 int runServer(ServerFlags& flags) {
   ConfigSchema schema = serverConfigSchema();
   auto loaded = loadConfig(schema, flags.config);
@@ -128,8 +138,7 @@ int runServer(ServerFlags& flags) {
     std::cerr << "npufleet server: " << extensions.error().message << "\n";
     return 2;
   }
-  std::string web_dir = config.getString("server.web_dir");
-  http::serveSinglePageApp(router, web_dir.empty() ? defaultWebDir() : web_dir);
+  http::serveSinglePageApp(router, webSource(config.getString("server.web_dir")));
 
   if (flags.print_routes) {
     for (const auto& r : router.routes()) std::cout << r.method << " " << r.pattern << "\n";

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string_view>
 #include <sstream>
 
 namespace npufleet::http {
@@ -22,6 +24,8 @@ std::string contentTypeFor(const std::string& path) {
 
 namespace {
 bool readFile(const std::filesystem::path& p, std::string& out) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) return false;
   std::ifstream in(p, std::ios::binary);
   if (!in) return false;
   std::ostringstream ss;
@@ -31,29 +35,49 @@ bool readFile(const std::filesystem::path& p, std::string& out) {
 }
 }  // namespace
 
-void serveSinglePageApp(Router& router, std::string directory, std::string api_prefix) {
-  router.setFallback([dir = std::filesystem::path(std::move(directory)),
-                      api_prefix = std::move(api_prefix)](Request& req)
-                         -> boost::asio::awaitable<Response> {
+StaticSource StaticSource::directory(std::string path) {
+  std::filesystem::path root(path);
+  return {"directory " + path, [root](const std::string& rel, std::string& out) {
+            return readFile(root / rel, out);
+          }};
+}
+
+StaticSource StaticSource::embedded(std::span<const EmbeddedFile> files) {
+  std::map<std::string, std::string_view, std::less<>> index;
+  for (const auto& f : files) {
+    index.emplace(f.path, std::string_view(reinterpret_cast<const char*>(f.data), f.size));
+  }
+  return {"embedded assets", [index = std::move(index)](const std::string& rel, std::string& out) {
+            auto it = index.find(rel);
+            if (it == index.end()) return false;
+            out.assign(it->second);
+            return true;
+          }};
+}
+
+void serveSinglePageApp(Router& router, StaticSource source, std::string api_prefix) {
+  router.setFallback([source = std::move(source), api_prefix = std::move(api_prefix)](
+                         Request& req) -> boost::asio::awaitable<Response> {
     if (req.path.rfind(api_prefix, 0) == 0) {
       co_return Response::error(Error::notFound("no such endpoint: " + req.path));
     }
     auto decoded = percentDecode(req.path).value_or("/");
-    // Reject anything that could leave the directory.
+    // Reject anything that could leave the root.
     std::filesystem::path rel = std::filesystem::path(decoded).relative_path().lexically_normal();
-    bool escapes = rel.empty() || rel.string().rfind("..", 0) == 0;
+    const std::string rel_str = rel.generic_string();
+    bool escapes = rel.empty() || rel_str.rfind("..", 0) == 0;
     std::string body;
     Response resp;
-    if (!escapes && std::filesystem::is_regular_file(dir / rel) && readFile(dir / rel, body)) {
-      resp = Response::text(200, std::move(body), contentTypeFor(rel.string()));
-      const bool hashed_asset = rel.string().rfind("assets/", 0) == 0;
+    if (!escapes && source.read(rel_str, body)) {
+      resp = Response::text(200, std::move(body), contentTypeFor(rel_str));
+      const bool hashed_asset = rel_str.rfind("assets/", 0) == 0;
       resp.headers.set("Cache-Control",
                        hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
       co_return resp;
     }
-    if (!readFile(dir / "index.html", body)) {
-      co_return Response::error(Error::notFound(
-          "the web UI is not built (no index.html in " + dir.string() + "); run `make`"));
+    if (!source.read("index.html", body)) {
+      co_return Response::error(Error::notFound("the web UI is not built (no index.html in " +
+                                                source.description + "); run `make web-dist`"));
     }
     resp = Response::text(200, std::move(body), "text/html; charset=utf-8");
     resp.headers.set("Cache-Control", "no-cache");
