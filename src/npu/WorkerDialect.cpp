@@ -300,7 +300,8 @@ WorkerMetrics parseStats(const boost::json::value& stats) {
   if (const bj::object* models = objectField(mem, "models", w)) {
     for (const auto& kv : *models) {
       auto d = json::asNumber(kv.value());
-      if (d && *d >= 0) {
+      // Bounded like process_rss_bytes: converting a double beyond int64 is undefined.
+      if (d && *d >= 0 && *d <= 1e18) {
         m.model_bytes[std::string(kv.key())] = static_cast<int64_t>(*d);
       } else {
         w.push_back("memory.models." + std::string(kv.key()) + ": expected a byte count");

@@ -156,5 +156,16 @@ TEST(WorkerDialect, StatsMetricsParsed) {
   EXPECT_EQ(m.warnings.size(), 1u);
 }
 
+// Found by fuzz/npu/WorkerDialectFuzzer (fuzz/regressions/npu_worker_dialect): a byte count
+// beyond int64 used to be converted anyway (undefined; INT64_MIN on x86).
+TEST(WorkerDialect, ModelByteCountsBeyondInt64AreWarnings) {
+  auto m = parseStats(boost::json::parse(
+      R"({"memory":{"models":{"huge":1e30,"max":1e18,"negative":-1}}})"));
+  EXPECT_EQ(m.model_bytes.count("huge"), 0u);
+  EXPECT_EQ(m.model_bytes.at("max"), 1'000'000'000'000'000'000);
+  EXPECT_EQ(m.model_bytes.count("negative"), 0u);
+  EXPECT_EQ(m.warnings.size(), 2u);
+}
+
 }  // namespace
 }  // namespace npufleet::npu
