@@ -3,7 +3,8 @@
 //   npufleet token create|list|revoke
 // They share --server URL and --token-file FILE (defaults: $NPUFLEET_SERVER or
 // http://127.0.0.1:8080, and $NPUFLEET_TOKEN_FILE or ./npufleet-data/admin.token; a token in
-// $NPUFLEET_TOKEN wins over the file).
+// $NPUFLEET_TOKEN wins over the file). An https:// server is verified against --ca-file FILE
+// ($NPUFLEET_CA_FILE), or the system's trust store.
 #include <CLI/CLI.hpp>
 
 #include <boost/json.hpp>
@@ -26,6 +27,7 @@ namespace bj = boost::json;
 struct ApiFlags {
   std::string server;
   std::string token_file;
+  std::string ca_file;
   bool json = false;
 };
 
@@ -38,6 +40,9 @@ void addApiFlags(CLI::App& cmd, ApiFlags& flags) {
   cmd.add_option("--server", flags.server, "Control plane URL (default $NPUFLEET_SERVER or http://127.0.0.1:8080)");
   cmd.add_option("--token-file", flags.token_file,
                  "File holding an API token (default $NPUFLEET_TOKEN_FILE or ./npufleet-data/admin.token)");
+  cmd.add_option("--ca-file", flags.ca_file,
+                 "PEM CA certificates to verify an https:// server with (default $NPUFLEET_CA_FILE, "
+                 "else the system's trust store)");
 }
 
 // One API call; on failure prints why (the server's error message and offending field, or the
@@ -50,10 +55,12 @@ class ApiCaller {
                                            const std::optional<bj::value>& body = std::nullopt) {
     std::string base = flags_.server.empty() ? envOr("NPUFLEET_SERVER", "http://127.0.0.1:8080") : flags_.server;
     http::ClientRequest r;
-    if (!http::parseBaseUrl(base, r.host, r.port)) {
-      std::cerr << "npufleet: --server must look like http://HOST:PORT, got '" << base << "'\n";
+    if (!http::parseBaseUrl(base, r)) {
+      std::cerr << "npufleet: --server must look like http://HOST:PORT or https://HOST[:PORT], got '"
+                << base << "'\n";
       return std::nullopt;
     }
+    r.tls_ca_file = flags_.ca_file.empty() ? envOr("NPUFLEET_CA_FILE", "") : flags_.ca_file;
     auto token = loadToken();
     if (!token) return std::nullopt;
     r.method = method;

@@ -25,6 +25,7 @@
 #include "fleet/NodeService.h"
 #include "http/Server.h"
 #include "http/StaticFiles.h"
+#include "http/TlsConfig.h"
 #include "store/Migrations.h"
 #include "store/SqliteAuditLog.h"
 #include "store/SqliteNodeRepository.h"
@@ -35,7 +36,7 @@ namespace {
 
 struct ServerFlags {
   ConfigFlags config;
-  std::string listen, data_dir, service_id, service_key_file, web_dir;
+  std::string listen, data_dir, service_id, service_key_file, web_dir, tls_cert, tls_key;
   bool print_routes = false;
 };
 
@@ -150,6 +151,10 @@ int runServer(ServerFlags& flags) {
   options.idle_timeout = std::chrono::seconds(config.getInt("server.idle_timeout_s"));
   options.header_timeout = std::chrono::seconds(config.getInt("server.header_timeout_s"));
   options.service_name = "npufleet-server";
+  if (auto st = http::applyServerTlsConfig(config, "server", options); !st) {
+    std::cerr << "npufleet server: " << st.error().message << "\n";
+    return 2;
+  }
   http::Server server(io, router, options, metrics);
   server.use(api::makeUserAuthMiddleware(tokens));
   auto bound = server.start();
@@ -159,7 +164,8 @@ int runServer(ServerFlags& flags) {
   }
   (*extensions)->start();
   std::cout << "npufleet server listening on " << bound->str() << std::endl;
-  spdlog::info("control plane listening on {} (data dir {})", bound->str(), data_dir.string());
+  spdlog::info("control plane listening on {}://{} (data dir {})", bound->tls ? "https" : "http",
+               bound->str(), data_dir.string());
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   const auto grace = std::chrono::milliseconds(config.getInt("server.shutdown_grace_ms"));
@@ -190,6 +196,10 @@ void addServerCommand(CLI::App& app, int& exit_code) {
   bindFlag(*cmd, flags->config, "--web-dir", "server.web_dir", flags->web_dir,
            "Directory of the built web UI");
   addServiceFlags(*cmd, flags->config, flags->service_id, flags->service_key_file);
+  bindFlag(*cmd, flags->config, "--tls-cert", "server.tls_cert_file", flags->tls_cert,
+           "PEM certificate chain: serve HTTPS");
+  bindFlag(*cmd, flags->config, "--tls-key", "server.tls_key_file", flags->tls_key,
+           "PEM private key of --tls-cert");
   cmd->add_flag("--print-routes", flags->print_routes, "Print every API route and exit");
   cmd->callback([flags, &exit_code] { exit_code = runServer(*flags); });
 }

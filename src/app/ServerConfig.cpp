@@ -20,6 +20,7 @@
 #include "balancer/LoadBalancingService.h"
 #include "balancer/RoutingStats.h"
 #include "balancer/WorkerClient.h"
+#include "http/TlsConfig.h"
 #include "npu/EventBus.h"
 #include "npu/HealthMonitor.h"
 #include "npu/NpuSettings.h"
@@ -46,6 +47,7 @@ ConfigSchema serverConfigSchema() {
          false, intRange(1, 3600)});
   s.add({"server", "header_timeout_s", ConfigType::kInt, int64_t{10},
          "time allowed to send request headers", false, intRange(1, 600)});
+  http::addServerTlsConfigKeys(s, "server");
   s.add({"log", "level", ConfigType::kString, std::string("info"), "trace|debug|info|warn|error",
          false, oneOf({"trace", "debug", "info", "warn", "error", "off"})});
   auth::addServiceAuthConfigKeys(s);
@@ -72,17 +74,42 @@ void addServiceFlags(CLI::App& cmd, ConfigFlags& flags, std::string& service_id,
 namespace {
 
 // Detection, monitoring and routing all call workers through one pooled client that signs every
-// request (DESIGN.md: workers reject anything unsigned).
+// request (DESIGN.md: workers reject anything unsigned), and that sets HTTPS for every one of
+// them when npu.worker_tls is on. TLS keeps the traffic confidential and the worker
+// authenticated to the control plane; the signature still authenticates the control plane.
 class SignedWorkerClient final : public npu::WorkerClient, public balancer::WorkerClient {
  public:
-  explicit SignedWorkerClient(auth::ServiceHttpClient& client) : client_(client) {}
+  SignedWorkerClient(auth::ServiceHttpClient& client, const npu::NpuSettings& settings)
+      : client_(client), tls_(settings.worker_tls), ca_file_(settings.worker_ca_file) {}
   boost::asio::awaitable<http::ClientResult> send(http::ClientRequest request) override {
+    request.tls = tls_;
+    request.tls_ca_file = ca_file_;
     co_return co_await client_.send(std::move(request));
   }
 
  private:
   auth::ServiceHttpClient& client_;
+  const bool tls_;
+  const std::string ca_file_;
 };
+
+// A CA file given without TLS, or one that cannot be loaded, stops start-up rather than failing
+// every worker call later.
+Status checkWorkerTls(const npu::NpuSettings& settings) {
+  if (!settings.worker_tls) {
+    if (!settings.worker_ca_file.empty()) {
+      return Error::badRequest(
+          "npu.worker_ca_file is set but npu.worker_tls is false: set npu.worker_tls = true to "
+          "reach workers over HTTPS",
+          "npu.worker_tls");
+    }
+    return okStatus();
+  }
+  if (auto st = http::checkTlsTrust(settings.worker_ca_file); !st) {
+    return Error{st.error().code, "npu.worker_ca_file: " + st.error().message, "npu.worker_ca_file"};
+  }
+  return okStatus();
+}
 
 // The router's view of the fleet: nodes with the npu-worker role and what monitoring last saw of
 // them. Rebuilt at most every `ttl` (and at once after a registry change), so the hot path reads
@@ -177,7 +204,7 @@ struct ControlPlaneExtensions::Impl {
         history_repo(db),
         lb_repo(db),
         service_client(io.get_executor(), std::move(signer)),
-        client(service_client),
+        client(service_client, settings),
         detector(client, settings.detect),
         events(ctx.clock),
         registry(io.get_executor(), nodes, npu_repo, detector, events, ctx.clock, settings),
@@ -213,6 +240,7 @@ struct ControlPlaneExtensions::Impl {
 Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
     boost::asio::io_context& io, const Config& config, api::ApiContext& ctx, http::Router& router,
     std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes) {
+  if (auto st = checkWorkerTls(npu::NpuSettings::fromConfig(config)); !st) return st.error();
   auto signer = makeControlPlaneSigner(config, ctx.clock);
   if (!signer) return signer.error();
   std::unique_ptr<ControlPlaneExtensions> ext(new ControlPlaneExtensions());

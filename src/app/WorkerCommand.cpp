@@ -17,6 +17,7 @@
 #include "common/Config.h"
 #include "common/Log.h"
 #include "http/Server.h"
+#include "http/TlsConfig.h"
 #include "worker/WorkerConfig.h"
 #include "worker/WorkerService.h"
 #include "worker/device/DeviceDetector.h"
@@ -30,6 +31,8 @@ struct WorkerFlags {
   std::string trusted_keys;
   std::string config_file;
   std::string device;
+  std::string tls_cert;
+  std::string tls_key;
   std::string log_level = "info";
   bool print_config = false;
 };
@@ -44,6 +47,7 @@ int runWorker(const WorkerFlags& flags) {
   ConfigSchema schema;
   worker::addWorkerConfigKeys(schema);
   auth::addServiceAuthConfigKeys(schema);
+  http::addServerTlsConfigKeys(schema, "worker");
   Config config(schema);
   if (!flags.config_file.empty()) {
     if (auto st = config.loadTomlFile(flags.config_file); !st) return fail(st.error().message);
@@ -56,7 +60,9 @@ int runWorker(const WorkerFlags& flags) {
   for (auto st : {setFlag("worker.listen", flags.listen, "--listen"),
                   setFlag("worker.models_dir", flags.models_dir, "--models-dir"),
                   setFlag("auth.trusted_keys_dir", flags.trusted_keys, "--trusted-keys"),
-                  setFlag("worker.device", flags.device, "--device")}) {
+                  setFlag("worker.device", flags.device, "--device"),
+                  setFlag("worker.tls_cert_file", flags.tls_cert, "--tls-cert"),
+                  setFlag("worker.tls_key_file", flags.tls_key, "--tls-key")}) {
     if (!st) return fail(st.error().message);
   }
   if (flags.print_config) {
@@ -89,12 +95,16 @@ int runWorker(const WorkerFlags& flags) {
   http::ServerOptions server_options;
   server_options.listen = settings.listen;
   server_options.service_name = "npufleet-worker";
+  if (auto st = http::applyServerTlsConfig(config, "worker", server_options); !st) {
+    return fail(st.error().message);
+  }
   http::Server server(io, service.router(), server_options, service.metricsRegistry());
   server.use(auth_setup->middleware());
   auto bound = server.start();
   if (!bound) return fail(bound.error().message);
-  spdlog::info("worker ready: max_concurrent={} memory_gb={} models_dir={}",
-               service.maxConcurrent(), service.memoryGb(), settings.models_dir);
+  spdlog::info("worker ready on {}://{}: max_concurrent={} memory_gb={} models_dir={}",
+               bound->tls ? "https" : "http", bound->str(), service.maxConcurrent(),
+               service.memoryGb(), settings.models_dir);
   std::cout << "npufleet worker listening on " << bound->str() << std::endl;
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -125,6 +135,9 @@ void addWorkerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", flags->config_file, "TOML configuration file");
   cmd->add_option("--device", flags->device,
                   "auto|intel-npu|amd-npu|nvidia-gpu|amd-gpu|cpu (default auto)");
+  cmd->add_option("--tls-cert", flags->tls_cert,
+                  "PEM certificate chain: serve HTTPS [worker.tls_cert_file]");
+  cmd->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert [worker.tls_key_file]");
   cmd->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off");
   cmd->add_flag("--print-config", flags->print_config,
                 "print the effective configuration and exit");

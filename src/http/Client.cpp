@@ -1,12 +1,21 @@
 #include "http/Client.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -15,7 +24,9 @@ namespace npufleet::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -25,10 +36,77 @@ std::string seconds(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
+// The client side of TLS: peer verification always on, TLS 1.2 at least, trust from one CA file
+// or the system's store.
+Result<std::shared_ptr<ssl::context>> makeClientTlsContext(const std::string& ca_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->set_options(ssl::context::no_compression);
+  ctx->set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  if (ca_file.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) return Error::unavailable("cannot load the system's TLS trust store: " + ec.message());
+    return ctx;
+  }
+  if (std::ifstream in(ca_file); !in) {
+    return Error::badRequest("cannot read TLS CA file '" + ca_file + "': " + std::strerror(errno),
+                             "tls_ca_file");
+  }
+  ctx->load_verify_file(ca_file, ec);
+  if (ec) {
+    const char* reason = ec.category() == asio::error::get_ssl_category()
+                             ? ERR_reason_error_string(static_cast<unsigned long>(ec.value()))
+                             : nullptr;
+    return Error::badRequest("TLS CA file '" + ca_file + "' holds no usable PEM certificate: " +
+                                 (reason ? std::string(reason) : ec.message()),
+                             "tls_ca_file");
+  }
+  return ctx;
+}
+
+// Why a handshake failed, for people: OpenSSL's reason, and for a rejected certificate the
+// verification error ("certificate verify failed (hostname mismatch)").
+std::string describeHandshakeError(SSL* ssl, const boost::system::error_code& ec) {
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == ssl::error::stream_truncated) {
+    return "connection closed by the peer (is it serving TLS on this port?)";
+  }
+  std::string text = ec.message();
+  int reason = 0;
+  if (ec.category() == asio::error::get_ssl_category()) {
+    reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+    if (const char* r = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) text = r;
+  }
+  if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) text += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+  } else if (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG) {
+    text += " (is the peer serving plain HTTP on this port?)";
+  }
+  return text;
+}
+
+// A connection, plain or TLS over TCP; tcp() is the layer that carries timeouts.
+struct Connection {
+  std::shared_ptr<ssl::context> context;  // declared first: outlives `secure`
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<SslStream> secure;
+
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  explicit operator bool() const { return plain || secure; }
+};
+
 struct Pooled {
-  std::unique_ptr<beast::tcp_stream> stream;
+  Connection conn;
   std::chrono::steady_clock::time_point idle_since;
 };
+
+std::string poolKey(const ClientRequest& req) {
+  std::string key = (req.tls ? "https://" : "http://") + req.host + ":" + std::to_string(req.port);
+  if (req.tls) key += " ca=" + req.tls_ca_file;
+  return key;
+}
 
 }  // namespace
 
@@ -36,33 +114,83 @@ struct Client::Impl {
   asio::any_io_executor executor;
   Options options;
   std::mutex mu;
+  std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts;  // by CA file
   std::map<std::string, std::deque<Pooled>> idle;
 
-  std::unique_ptr<beast::tcp_stream> take(const std::string& key) {
+  Connection take(const std::string& key) {
     std::lock_guard lock(mu);
     auto it = idle.find(key);
-    if (it == idle.end()) return nullptr;
+    if (it == idle.end()) return {};
     auto now = std::chrono::steady_clock::now();
     while (!it->second.empty()) {
       Pooled p = std::move(it->second.back());
       it->second.pop_back();
-      if (now - p.idle_since < options.idle_ttl && p.stream->socket().is_open()) {
-        return std::move(p.stream);
+      if (now - p.idle_since < options.idle_ttl && p.conn.tcp().socket().is_open()) {
+        return std::move(p.conn);
       }
     }
-    return nullptr;
+    return {};
   }
 
-  void give(const std::string& key, std::unique_ptr<beast::tcp_stream> s) {
+  void give(const std::string& key, Connection c) {
     std::lock_guard lock(mu);
     auto& q = idle[key];
     if (q.size() >= options.max_idle_per_target) return;
-    q.push_back({std::move(s), std::chrono::steady_clock::now()});
+    q.push_back({std::move(c), std::chrono::steady_clock::now()});
   }
 
-  // One attempt on one connection. `reused` marks a pooled connection, whose failure before any
-  // response byte may just mean the peer closed it while idle.
-  asio::awaitable<ClientResult> exchange(beast::tcp_stream& stream, const ClientRequest& req,
+  Result<std::shared_ptr<ssl::context>> tlsContext(const std::string& ca_file) {
+    std::lock_guard lock(mu);
+    if (auto it = tls_contexts.find(ca_file); it != tls_contexts.end()) return it->second;
+    auto ctx = makeClientTlsContext(ca_file);
+    if (ctx) tls_contexts.emplace(ca_file, *ctx);
+    return ctx;
+  }
+
+  // Wraps a connected socket in TLS and handshakes before `deadline`, verifying the certificate
+  // against req.host (an IP address, or a DNS name that is also sent as SNI).
+  asio::awaitable<ClientResult> handshake(Connection& conn, const ClientRequest& req,
+                                          std::chrono::steady_clock::time_point deadline) {
+    ClientResult result;
+    auto ctx = tlsContext(req.tls_ca_file);
+    if (!ctx) {
+      result.failure = ClientFailure::kTls;
+      result.message = ctx.error().message;
+      co_return result;
+    }
+    conn.context = *ctx;
+    conn.secure = std::make_unique<SslStream>(std::move(*conn.plain), *conn.context);
+    conn.plain.reset();
+    SSL* handle = conn.secure->native_handle();
+    boost::system::error_code not_ip;
+    asio::ip::make_address(req.host, not_ip);
+    if (!not_ip) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), req.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(handle, req.host.c_str());
+      SSL_set1_host(handle, req.host.c_str());
+      SSL_set_hostflags(handle, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    }
+    conn.tcp().expires_at(deadline);
+    auto [ec] = co_await conn.secure->async_handshake(ssl::stream_base::client, kTuple);
+    if (ec) {
+      const bool past_deadline = std::chrono::steady_clock::now() >= deadline;
+      if (ec == beast::error::timeout || (past_deadline && ec == asio::error::operation_aborted)) {
+        result.failure = ClientFailure::kTimeout;
+        result.message = "timed out after " + seconds(req.total_timeout) + " (TLS handshake)";
+      } else {
+        result.failure = ClientFailure::kTls;
+        result.message = "TLS handshake failed: " + describeHandshakeError(handle, ec);
+      }
+    }
+    co_return result;
+  }
+
+  // One attempt on one connection. `stale` marks a failure before any response byte, which on a
+  // pooled connection may just mean the peer closed it while idle.
+  template <class Stream>
+  asio::awaitable<ClientResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer,
+                                         const ClientRequest& req,
                                          std::chrono::steady_clock::time_point deadline,
                                          bool& keep, bool& stale) {
     ClientResult result;
@@ -72,7 +200,7 @@ struct Client::Impl {
     out.body() = req.body;
     out.keep_alive(true);
     out.prepare_payload();
-    stream.expires_at(deadline);
+    tcp_layer.expires_at(deadline);
     auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
     if (wec) {
       stale = true;
@@ -97,7 +225,8 @@ struct Client::Impl {
         result.failure = ClientFailure::kTooLarge;
         result.message = "response larger than " + std::to_string(req.max_response_bytes) + " bytes";
       } else if (rec == asio::error::eof || rec == asio::error::connection_reset ||
-                 rec == bhttp::error::end_of_stream || rec == bhttp::error::partial_message) {
+                 rec == bhttp::error::end_of_stream || rec == bhttp::error::partial_message ||
+                 rec == ssl::error::stream_truncated) {
         stale = buffer.size() == 0 && !parser.got_some();
         result.failure = ClientFailure::kReset;
         result.message = "connection closed by the worker before a complete response";
@@ -118,16 +247,17 @@ struct Client::Impl {
   asio::awaitable<ClientResult> send(ClientRequest req) {
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + req.total_timeout;
-    const std::string key = req.host + ":" + std::to_string(req.port);
+    const std::string key = poolKey(req);
 
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = false;
-      std::unique_ptr<beast::tcp_stream> stream;
-      if (attempt == 0) stream = take(key);
-      if (stream) {
+      Connection conn;
+      if (attempt == 0) conn = take(key);
+      if (conn) {
         reused = true;
       } else {
-        stream = std::make_unique<beast::tcp_stream>(executor);
+        conn.plain = std::make_unique<beast::tcp_stream>(executor);
+        beast::tcp_stream* stream = conn.plain.get();
         ClientResult failed;
         boost::system::error_code ec;
         auto addr = asio::ip::make_address(req.host, ec);
@@ -164,14 +294,23 @@ struct Client::Impl {
           co_return failed;
         }
         stream->socket().set_option(tcp::no_delay(true), ec);
+        if (req.tls) {
+          ClientResult shook = co_await handshake(conn, req, deadline);
+          if (!shook.ok()) co_return shook;
+        }
       }
       bool keep = false;
       bool stale = false;
-      ClientResult r = co_await exchange(*stream, req, deadline, keep, stale);
+      ClientResult r;
+      if (conn.secure) {
+        r = co_await exchange(*conn.secure, conn.tcp(), req, deadline, keep, stale);
+      } else {
+        r = co_await exchange(*conn.plain, conn.tcp(), req, deadline, keep, stale);
+      }
       if (r.ok()) {
         if (keep) {
-          stream->expires_never();
-          give(key, std::move(stream));
+          conn.tcp().expires_never();
+          give(key, std::move(conn));
         }
         co_return r;
       }
@@ -223,19 +362,15 @@ ClientResult sendBlocking(ClientRequest request) {
   return result;
 }
 
-bool parseBaseUrl(const std::string& url, std::string& host, uint16_t& port) {
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-  } else {
-    return false;
-  }
+namespace {
+
+bool parseAuthority(std::string rest, uint16_t default_port, std::string& host, uint16_t& port) {
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   if (rest.find('/') != std::string::npos) return false;
   auto colon = rest.rfind(':');
   if (colon == std::string::npos || rest.back() == ']') {
     host = rest;
-    port = 80;
+    port = default_port;
   } else {
     host = rest.substr(0, colon);
     try {
@@ -248,6 +383,28 @@ bool parseBaseUrl(const std::string& url, std::string& host, uint16_t& port) {
   }
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   return !host.empty();
+}
+
+}  // namespace
+
+bool parseBaseUrl(const std::string& url, std::string& host, uint16_t& port) {
+  if (url.rfind("http://", 0) != 0) return false;
+  return parseAuthority(url.substr(7), 80, host, port);
+}
+
+bool parseBaseUrl(const std::string& url, ClientRequest& request) {
+  if (url.rfind("https://", 0) == 0) {
+    request.tls = true;
+    return parseAuthority(url.substr(8), 443, request.host, request.port);
+  }
+  request.tls = false;
+  return parseBaseUrl(url, request.host, request.port);
+}
+
+Status checkTlsTrust(const std::string& ca_file) {
+  auto ctx = makeClientTlsContext(ca_file);
+  if (!ctx) return ctx.error();
+  return okStatus();
 }
 
 }  // namespace npufleet::http

@@ -1,6 +1,7 @@
 // Asynchronous HTTP/1.1 client with a keep-alive connection pool per target, connect and total
-// timeouts on every call and a bounded response size. Control-plane code never uses it
-// directly to reach a worker: it goes through auth::ServiceHttpClient, which signs.
+// timeouts on every call, a bounded response size, and optional TLS (HTTPS) with certificate and
+// host name verification. Control-plane code never uses it directly to reach a worker: it goes
+// through auth::ServiceHttpClient, which signs. Asio SSL stays in Client.cpp.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,8 +24,13 @@ struct ClientRequest {
   Headers headers;
   std::string body;
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds total_timeout{5000};
+  std::chrono::milliseconds total_timeout{5000};  // the TLS handshake included
   size_t max_response_bytes = 8 * 1024 * 1024;
+  // HTTPS. The peer must present a certificate valid for `host` (a DNS name, also sent as SNI, or
+  // an IP address) that chains to a CA in `tls_ca_file` (PEM), or in the system's trust store
+  // when that is empty. Connections are pooled per scheme, target and CA file.
+  bool tls = false;
+  std::string tls_ca_file;
 };
 
 struct ClientResponse {
@@ -43,6 +49,7 @@ enum class ClientFailure {
   kTooLarge,
   kProtocol,  // not HTTP, or a malformed response
   kResolve,
+  kTls,  // TLS handshake failed: certificate not trusted or for another name, peer not TLS, ...
 };
 
 struct ClientResult {
@@ -79,5 +86,11 @@ ClientResult sendBlocking(ClientRequest request);
 
 // "http://host:port" -> host and port; false when the URL is not of that form.
 bool parseBaseUrl(const std::string& url, std::string& host, uint16_t& port);
+// "http://host:port" or "https://host[:port]" -> host, port (default 80 or 443) and tls.
+bool parseBaseUrl(const std::string& url, ClientRequest& request);
+
+// Loads a CA file the way a TLS request would (empty: the system's trust store), so a bad
+// setting stops start-up instead of failing every request. The error names the file.
+Status checkTlsTrust(const std::string& ca_file);
 
 }  // namespace npufleet::http

@@ -3,13 +3,22 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/stat.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
@@ -22,8 +31,10 @@ namespace npufleet::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -70,12 +81,95 @@ Result<tcp::endpoint> parseListen(const std::string& listen) {
   return tcp::endpoint(addr, static_cast<uint16_t>(port));
 }
 
+// The part of an OpenSSL error worth showing: "no start line", "key values mismatch", ...
+std::string sslReason(const boost::system::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    if (const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) {
+      return reason;
+    }
+  }
+  return ec.message();
+}
+
+Status readable(const std::string& path, const std::string& what, const std::string& field) {
+  std::ifstream in(path);
+  if (!in) {
+    return Error{ErrorCode::kBadRequest,
+                 "cannot read TLS " + what + " '" + path + "': " + std::strerror(errno), field};
+  }
+  return okStatus();
+}
+
+// The server side of TLS: certificate chain and key from PEM files, TLS 1.2 or 1.3 at least, no
+// renegotiation or compression. Errors name the file and the option it came from.
+Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return Error::badRequest("TLS needs both a certificate chain file and a private key file",
+                             o.tls_cert_file.empty() ? "tls_cert_file" : "tls_key_file");
+  }
+  int min_version = 0;
+  if (o.tls_min_version == "1.2") {
+    min_version = TLS1_2_VERSION;
+  } else if (o.tls_min_version == "1.3") {
+    min_version = TLS1_3_VERSION;
+  } else {
+    return Error::badRequest("TLS minimum version must be 1.2 or 1.3, got '" + o.tls_min_version + "'",
+                             "tls_min_version");
+  }
+  if (auto st = readable(o.tls_cert_file, "certificate chain file", "tls_cert_file"); !st) {
+    return st.error();
+  }
+  if (auto st = readable(o.tls_key_file, "private key file", "tls_key_file"); !st) return st.error();
+
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_compression);
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), min_version);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) {
+    return Error::badRequest("TLS certificate chain file '" + o.tls_cert_file +
+                                 "' is not a usable PEM certificate chain: " + sslReason(ec),
+                             "tls_cert_file");
+  }
+  ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return Error::badRequest("TLS private key file '" + o.tls_key_file +
+                                 "' is not a usable PEM private key for '" + o.tls_cert_file +
+                                 "': " + sslReason(ec),
+                             "tls_key_file");
+  }
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+    ERR_clear_error();
+    return Error::badRequest("TLS private key file '" + o.tls_key_file +
+                                 "' does not match the certificate in '" + o.tls_cert_file + "'",
+                             "tls_key_file");
+  }
+  struct stat st{};
+  if (::stat(o.tls_key_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    spdlog::warn("TLS private key file {} is readable by every user; run: chmod 600 {}",
+                 o.tls_key_file, o.tls_key_file);
+  }
+  return ctx;
+}
+
 }  // namespace
 
+// One accepted connection. The request loop is written once, over either stream type; the
+// server reaches the TCP layer (timeouts, cancel on shutdown) through tcp().
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  virtual ~Connection() = default;
+  virtual beast::tcp_stream& tcp() = 0;
   std::atomic<bool> busy{false};
+};
+
+template <class Stream>
+struct StreamConnection final : Connection {
+  template <class... Args>
+  explicit StreamConnection(Args&&... args) : stream(std::forward<Args>(args)...) {}
+  beast::tcp_stream& tcp() override { return beast::get_lowest_layer(stream); }
+  Stream stream;
 };
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
@@ -94,6 +188,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                      .Register(*registry);
     }
   }
+
+  // Set by start() when the options ask for TLS; every connection then handshakes first.
+  std::shared_ptr<ssl::context> tls;
+  prometheus::Family<prometheus::Counter>* tls_failures = nullptr;
 
   asio::io_context& io;
   const Router& router;
@@ -128,13 +226,97 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      auto conn = std::make_shared<Connection>(std::move(socket));
-      {
-        std::lock_guard lock(mu);
-        connections.insert(conn);
+      if (tls) {
+        auto conn = std::make_shared<StreamConnection<SslStream>>(std::move(socket), *tls);
+        track(conn);
+        asio::co_spawn(conn->tcp().get_executor(), tlsSession(conn), asio::detached);
+      } else {
+        auto conn = std::make_shared<StreamConnection<beast::tcp_stream>>(std::move(socket));
+        track(conn);
+        asio::co_spawn(conn->tcp().get_executor(), plainSession(conn), asio::detached);
       }
-      asio::co_spawn(conn->stream.get_executor(), session(conn), asio::detached);
     }
+  }
+
+  void track(const std::shared_ptr<Connection>& conn) {
+    std::lock_guard lock(mu);
+    connections.insert(conn);
+  }
+
+  static std::string remoteOf(Connection& conn) {
+    boost::system::error_code ec;
+    auto ep = conn.tcp().socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+
+  void closeSocket(Connection& conn) {
+    boost::system::error_code ignored;
+    conn.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    conn.tcp().socket().close(ignored);
+  }
+
+  asio::awaitable<void> plainSession(std::shared_ptr<StreamConnection<beast::tcp_stream>> conn) {
+    auto self = shared_from_this();
+    co_await requestLoop(*conn, conn->stream, remoteOf(*conn));
+    closeSocket(*conn);
+    forget(conn);
+  }
+
+  asio::awaitable<void> tlsSession(std::shared_ptr<StreamConnection<SslStream>> conn) {
+    auto self = shared_from_this();
+    const std::string remote = remoteOf(*conn);
+    auto& stream = conn->stream;
+    conn->tcp().expires_after(options.header_timeout);
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
+    if (hec) {
+      co_await handshakeFailed(*conn, remote, hec);
+    } else {
+      co_await requestLoop(*conn, stream, remote);
+      // close_notify without waiting for the peer's (as nginx does): HTTP frames every message
+      // itself, and waiting would hold a draining server on clients that never answer.
+      if (conn->tcp().socket().is_open()) {
+        SSL_set_shutdown(stream.native_handle(), SSL_RECEIVED_SHUTDOWN);
+        conn->tcp().expires_after(std::min<std::chrono::steady_clock::duration>(
+            options.write_timeout, std::chrono::seconds(2)));
+        co_await stream.async_shutdown(kTuple);
+      }
+    }
+    closeSocket(*conn);
+    forget(conn);
+  }
+
+  // A failed handshake is the client's problem: it is counted and logged, never fatal. A plain
+  // HTTP request on the TLS port gets a plain 400 saying so, which is what the person running
+  // curl http://... needs to see.
+  asio::awaitable<void> handshakeFailed(Connection& conn, const std::string& remote,
+                                        const boost::system::error_code& ec) {
+    const bool ssl_error = ec.category() == asio::error::get_ssl_category();
+    const int reason = ssl_error ? ERR_GET_REASON(static_cast<unsigned long>(ec.value())) : 0;
+    std::string kind;
+    if (reason == SSL_R_HTTP_REQUEST) {
+      kind = "plain_http";
+      spdlog::info("{}: plain HTTP request on the TLS port, answered 400", remote);
+      Request req;
+      req.method = "?";
+      req.request_id = randomRequestId();
+      auto r = Response::error(
+          Error::badRequest("this port speaks HTTPS: use an https:// URL"));
+      co_await writeResponse(conn.tcp(), req, r, 11, false);
+    } else if (ec == asio::error::operation_aborted) {
+      co_return;  // the server is shutting down
+    } else if (ec == beast::error::timeout) {
+      kind = "timeout";
+      spdlog::debug("{}: TLS handshake not finished within {} s", remote,
+                    options.header_timeout.count());
+    } else if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+               ec == ssl::error::stream_truncated) {
+      kind = "closed";
+      spdlog::debug("{}: closed the connection during the TLS handshake", remote);
+    } else {
+      kind = "protocol";
+      spdlog::info("{}: TLS handshake failed: {}", remote, sslReason(ec));
+    }
+    if (tls_failures != nullptr) tls_failures->Add({{"reason", kind}}).Increment();
   }
 
   void forget(const std::shared_ptr<Connection>& conn) {
@@ -170,8 +352,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Writes a complete (non-streaming) response. Returns false on a write error.
-  asio::awaitable<bool> writeResponse(beast::tcp_stream& stream, const Request& req,
-                                      Response& resp, unsigned version, bool keep_alive) {
+  template <class Stream>
+  asio::awaitable<bool> writeResponse(Stream& stream, const Request& req, Response& resp,
+                                      unsigned version, bool keep_alive) {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(resp.status), version};
     for (const auto& [k, v] : resp.headers.all()) out.insert(k, v);
     out.set(bhttp::field::server, options.service_name);
@@ -180,41 +363,43 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     out.keep_alive(keep_alive);
     out.prepare_payload();
     if (req.method == "HEAD") out.body().clear();
-    stream.expires_after(options.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(options.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
     co_return !ec;
   }
 
+  template <class Stream>
   class SocketStreamWriter final : public StreamWriter {
    public:
-    SocketStreamWriter(beast::tcp_stream& s, Impl& impl) : stream_(s), impl_(impl) {}
+    SocketStreamWriter(Stream& s, Impl& impl) : stream_(s), impl_(impl) {}
     asio::awaitable<bool> write(std::string data) override {
       if (impl_.draining) co_return false;
-      stream_.expires_after(impl_.options.write_timeout);
+      beast::get_lowest_layer(stream_).expires_after(impl_.options.write_timeout);
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(data), kTuple);
       co_return !ec;
     }
 
    private:
-    beast::tcp_stream& stream_;
+    Stream& stream_;
     Impl& impl_;
   };
 
-  asio::awaitable<void> session(std::shared_ptr<Connection> conn) {
-    auto self = shared_from_this();
-    auto& stream = conn->stream;
+  static bool peerWentAway(const boost::system::error_code& ec) {
+    return ec == beast::error::timeout || ec == asio::error::eof ||
+           ec == bhttp::error::partial_message || ec == asio::error::connection_reset ||
+           ec == ssl::error::stream_truncated;
+  }
+
+  // Requests on one connection until it closes, times out, or the server drains.
+  template <class Stream>
+  asio::awaitable<void> requestLoop(Connection& connection, Stream& stream, const std::string& remote) {
+    Connection* conn = &connection;
     beast::flat_buffer buffer;
-    std::string remote;
-    {
-      boost::system::error_code ec;
-      auto ep = stream.socket().remote_endpoint(ec);
-      if (!ec) remote = ep.address().to_string();
-    }
     bool first = true;
     for (;;) {
       conn->busy = false;
       if (draining) break;
-      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+      conn->tcp().expires_after(first ? options.header_timeout : options.idle_timeout);
       first = false;
       bhttp::request_parser<bhttp::empty_body> header_parser;
       header_parser.header_limit(static_cast<uint32_t>(options.header_limit));
@@ -231,9 +416,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           auto r = Response::error({ErrorCode::kBadRequest, "request headers too large", "headers"});
           r.status = 431;
           co_await writeResponse(stream, req, r, 11, false);
-        } else if (hec != bhttp::error::end_of_stream && hec != asio::error::eof &&
-                   hec != asio::error::operation_aborted && hec != beast::error::timeout &&
-                   hec != asio::error::connection_reset && buffer.size() > 0) {
+        } else if (hec != bhttp::error::end_of_stream && hec != asio::error::operation_aborted &&
+                   !peerWentAway(hec) && buffer.size() > 0) {
           req.method = "?";
           auto r = Response::error(Error::badRequest("malformed HTTP request: " + hec.message()));
           co_await writeResponse(stream, req, r, 11, false);
@@ -267,7 +451,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         const auto declared = header_parser.content_length();
         bhttp::request_parser<bhttp::string_body> parser(std::move(header_parser));
         parser.body_limit(limit);
-        stream.expires_after(options.body_timeout);
+        conn->tcp().expires_after(options.body_timeout);
         boost::system::error_code bec = bhttp::error::body_limit;
         if (!declared || *declared <= limit) {
           auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
@@ -280,8 +464,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                     "request body exceeds the limit of " + std::to_string(limit) +
                                         " bytes for this endpoint",
                                     "body"});
-          } else if (bec == beast::error::timeout || bec == asio::error::eof ||
-                     bec == bhttp::error::partial_message || bec == asio::error::connection_reset) {
+          } else if (peerWentAway(bec)) {
             break;  // the client went away mid-body; nothing to answer
           } else {
             resp = Response::error(Error::badRequest("malformed HTTP request: " + bec.message()));
@@ -313,10 +496,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         head_out.set("X-Request-Id", req.request_id);
         head_out.keep_alive(false);
         bhttp::response_serializer<bhttp::empty_body> sr{head_out};
-        stream.expires_after(options.write_timeout);
+        conn->tcp().expires_after(options.write_timeout);
         auto [wec, wn] = co_await bhttp::async_write_header(stream, sr, kTuple);
         if (!wec) {
-          SocketStreamWriter writer(stream, *this);
+          SocketStreamWriter<Stream> writer(stream, *this);
           co_await resp.stream(writer);
         }
         ok = false;  // a stream always ends the connection
@@ -331,10 +514,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       record(route_label, req.method, status, seconds);
       if (!ok || !keep_alive || draining) break;
     }
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.socket().close(ignored);
-    forget(conn);
   }
 };
 
@@ -349,6 +528,18 @@ void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(
 Result<BoundEndpoint> Server::start() {
   auto ep = parseListen(impl_->options.listen);
   if (!ep) return ep.error();
+  if (impl_->options.tls()) {
+    auto ctx = makeServerTlsContext(impl_->options);
+    if (!ctx) return ctx.error();
+    impl_->tls = std::move(*ctx);
+    if (impl_->registry) {
+      impl_->tls_failures = &prometheus::BuildCounter()
+                                 .Name("npufleet_http_tls_handshake_failures_total")
+                                 .Help("TLS handshakes that failed, by reason (timeout, closed, "
+                                       "plain_http, protocol)")
+                                 .Register(*impl_->registry);
+    }
+  }
   boost::system::error_code ec;
   auto& acc = impl_->acceptor;
   acc.open(ep->protocol(), ec);
@@ -361,7 +552,7 @@ Result<BoundEndpoint> Server::start() {
   }
   auto local = acc.local_endpoint();
   asio::co_spawn(acc.get_executor(), impl_->acceptLoop(), asio::detached);
-  return BoundEndpoint{local.address().to_string(), local.port()};
+  return BoundEndpoint{local.address().to_string(), local.port(), impl_->tls != nullptr};
 }
 
 void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> done) {
@@ -382,8 +573,8 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> don
       if (empty) impl->drained_called = true;
     }
     for (auto& c : idle) {
-      asio::post(c->stream.get_executor(), [c] {
-        if (!c->busy) c->stream.cancel();
+      asio::post(c->tcp().get_executor(), [c] {
+        if (!c->busy) c->tcp().cancel();
       });
     }
     if (empty) {

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server every npufleet process uses (control plane and worker): keep-alive,
 // per-route body limits, read/write/idle timeouts, X-Request-Id, one access-log line per
-// request, Prometheus request metrics, and graceful shutdown. Beast stays in Server.cpp.
+// request, Prometheus request metrics, graceful shutdown, and optional TLS (HTTPS) on the same
+// request loop. Beast and Asio SSL stay in Server.cpp.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,6 +32,13 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};
   size_t header_limit = 16 * 1024;
   std::string service_name = "npufleet";
+  // TLS: both files set turns it on for every connection (PEM certificate chain, leaf first, and
+  // its private key). The handshake must finish within header_timeout.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_min_version = "1.2";  // "1.2" or "1.3"
+
+  bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
 };
 
 // Runs before the handler; returning a Response short-circuits the request (401, 429, ...).
@@ -40,6 +48,7 @@ using Middleware =
 struct BoundEndpoint {
   std::string host;
   uint16_t port = 0;
+  bool tls = false;
   std::string str() const { return host + ":" + std::to_string(port); }
 };
 
@@ -53,7 +62,8 @@ class Server {
 
   void use(Middleware middleware);
 
-  // Binds and starts accepting; the bound address (with the real port) on success.
+  // Loads the TLS certificate and key when configured (an error names the file), binds and starts
+  // accepting; the bound address (with the real port) on success.
   Result<BoundEndpoint> start();
 
   // Stops accepting, closes idle connections, lets in-flight requests finish; `done` runs once

@@ -33,6 +33,22 @@ void addNpuConfigKeys(ConfigSchema& schema) {
   schema.add(intKey("online_after", 2, 1, 100, "consecutive good probes before online again"));
   schema.add(intKey("degraded_latency_ms", 1000, 1, 120000,
                     "a health probe slower than this marks the node degraded"));
+
+  ConfigKey tls;
+  tls.section = "npu";
+  tls.key = "worker_tls";
+  tls.type = ConfigType::kBool;
+  tls.default_value = false;
+  tls.description = "reach workers over HTTPS (each worker serves worker.tls_cert_file)";
+  schema.add(std::move(tls));
+  ConfigKey ca;
+  ca.section = "npu";
+  ca.key = "worker_ca_file";
+  ca.type = ConfigType::kString;
+  ca.default_value = std::string();
+  ca.description = "PEM CA certificates that workers' certificates must chain to; empty = the "
+                   "system's trust store";
+  schema.add(std::move(ca));
 }
 
 NpuSettings NpuSettings::fromConfig(const Config& c) {
@@ -46,6 +62,8 @@ NpuSettings NpuSettings::fromConfig(const Config& c) {
   s.health.offline_after = static_cast<int>(c.getInt("npu.offline_after"));
   s.health.online_after = static_cast<int>(c.getInt("npu.online_after"));
   s.health.degraded_latency = std::chrono::milliseconds(c.getInt("npu.degraded_latency_ms"));
+  s.worker_tls = c.getBool("npu.worker_tls");
+  s.worker_ca_file = c.getString("npu.worker_ca_file");
   return s;
 }
 

@@ -1,8 +1,10 @@
 // The [npu] configuration section: detection timeouts, monitor interval and concurrency, health
-// thresholds. addNpuConfigKeys() declares the keys; NpuSettings::fromConfig() reads them.
+// thresholds, and how workers are reached (HTTPS, trusted CA). addNpuConfigKeys() declares the
+// keys; NpuSettings::fromConfig() reads them.
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "common/Config.h"
 #include "npu/CapabilityDetector.h"
@@ -20,6 +22,10 @@ struct NpuSettings {
   std::chrono::milliseconds monitor_timeout{1500};
   int monitor_concurrency = 64;
   HealthPolicy health;  // offline_after, online_after, degraded_latency_ms
+  // Every call to a worker (detection, monitoring, model load, routing) goes over HTTPS, the
+  // worker's certificate verified against worker_ca_file (or the system's trust store).
+  bool worker_tls = false;
+  std::string worker_ca_file;
 
   static NpuSettings fromConfig(const Config& config);
 };
