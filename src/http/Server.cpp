@@ -25,6 +25,8 @@
 #include <prometheus/registry.h>
 #include <random>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 namespace npufleet::http {
 
@@ -79,6 +81,58 @@ Result<tcp::endpoint> parseListen(const std::string& listen) {
   }
   if (port < 0 || port > 65535) return Error::badRequest("listen port must be 0-65535", "listen");
   return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+std::string_view bytesOf(const beast::flat_buffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
+}
+
+// Reads until `buffer` holds a whole request header, or more than `limit` bytes (which the parser
+// then refuses as too large), so that the raw header can be checked before Beast parses it.
+template <class Stream>
+asio::awaitable<boost::system::error_code> readHeaderBlock(Stream& stream,
+                                                           beast::flat_buffer& buffer,
+                                                           size_t limit) {
+  while (bytesOf(buffer).find("\r\n\r\n") == std::string_view::npos && buffer.size() <= limit) {
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+  co_return boost::system::error_code{};
+}
+
+// Request smuggling defences: framing that a proxy in front of us could read differently from
+// Beast is refused instead of interpreted. An obs-folded header line (RFC 9112 5.2; Beast unfolds
+// it, a proxy may not: "Transfer-Encoding:\r\n chunked"), and any Transfer-Encoding but a single
+// "chunked" on HTTP/1.1 (RFC 9112 6.1, 6.3): Beast reads "gzip" or "chunked, gzip" as no body at
+// all, and the body's bytes would then be taken as the next request.
+bool hasObsFold(std::string_view raw) {
+  const auto end = raw.find("\r\n\r\n");
+  if (end == std::string_view::npos) return false;  // incomplete or too large: the parser says so
+  for (auto p = raw.find("\r\n"); p < end; p = raw.find("\r\n", p + 2)) {
+    if (raw[p + 2] == ' ' || raw[p + 2] == '\t') return true;
+  }
+  return false;
+}
+
+std::string framingProblem(bool obs_fold, const bhttp::request_header<>& head) {
+  if (obs_fold) {
+    return "obsolete line folding (a header line starting with a space or tab) is not accepted";
+  }
+  size_t codings = 0;
+  std::string_view value;
+  for (const auto& field : head) {
+    if (field.name() == bhttp::field::transfer_encoding) {
+      ++codings;
+      value = field.value();
+    }
+  }
+  if (codings == 0) return {};
+  if (head.version() < 11) return "Transfer-Encoding is not accepted in an HTTP/1.0 request";
+  if (codings > 1 || !beast::iequals(value, "chunked")) {
+    return "Transfer-Encoding must be exactly 'chunked'";
+  }
+  return {};
 }
 
 // The part of an OpenSSL error worth showing: "no start line", "key values mismatch", ...
@@ -404,7 +458,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       bhttp::request_parser<bhttp::empty_body> header_parser;
       header_parser.header_limit(static_cast<uint32_t>(options.header_limit));
       header_parser.body_limit(boost::none);  // the route's own limit is applied below
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+      auto hec = co_await readHeaderBlock(stream, buffer, options.header_limit);
+      const bool obs_fold = !hec && hasObsFold(bytesOf(buffer));
+      if (!hec) {
+        std::tie(hec, std::ignore) =
+            co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+      }
       conn->busy = true;
       const auto started = std::chrono::steady_clock::now();
       Request req;
@@ -422,6 +481,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           auto r = Response::error(Error::badRequest("malformed HTTP request: " + hec.message()));
           co_await writeResponse(stream, req, r, 11, false);
         }
+        break;
+      }
+      if (auto problem = framingProblem(obs_fold, header_parser.get()); !problem.empty()) {
+        req.method = "?";
+        auto r = Response::error(Error::badRequest(problem, "headers"));
+        co_await writeResponse(stream, req, r, 11, false);
         break;
       }
       auto& head = header_parser.get();
