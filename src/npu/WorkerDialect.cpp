@@ -192,7 +192,13 @@ WorkerReport parseHealth(const boost::json::value& health) {
   };
   consider(h, "device_type", "");
   consider(h, "deviceType", "");
-  consider(h, "device", "");
+  // The npufleet worker's `device` is an object ({type, name, driver, ...}, docs/worker.md);
+  // other dialects put a device name there.
+  if (const bj::value* d = field(h, "device"); d && d->is_object()) {
+    consider(&d->as_object(), "type", "device.");
+  } else {
+    consider(h, "device", "");
+  }
   consider(caps, "device", "capabilities.");
   consider(h, "optimal_device", "");
   consider(h, "device_name", "");

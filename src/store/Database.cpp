@@ -2,7 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <optional>
 #include <sqlite3.h>
 
 namespace npufleet::store {
@@ -10,6 +16,39 @@ namespace {
 
 Error sqlError(sqlite3* db, std::string_view what) {
   return Error::internal(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// Why a write found no room, or nullopt when it failed for another reason. SQLite reports ENOSPC
+// as SQLITE_FULL, but a file size limit (EFBIG: RLIMIT_FSIZE, systemd LimitFSIZE=) or a quota
+// (EDQUOT) only as SQLITE_IOERR_WRITE, whose saved errno later system calls may have replaced:
+// the limit and the files' sizes tell as well.
+std::optional<std::string> noRoomReason(sqlite3* db, int rc) {
+  if (rc == SQLITE_FULL) return "the disk is full";
+  if (sqlite3_extended_errcode(db) != SQLITE_IOERR_WRITE) return std::nullopt;
+  switch (sqlite3_system_errno(db)) {
+    case ENOSPC: return "the disk is full";
+    case EDQUOT: return "the disk quota is exceeded";
+    case EFBIG: return "the file size limit is reached";
+    default: break;
+  }
+  const std::filesystem::path main = sqlite3_db_filename(db, "main");
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    constexpr uintmax_t kLargestPage = 64 * 1024;
+    for (const auto& file : {main, std::filesystem::path(main.string() + "-wal")}) {
+      std::error_code ec;
+      const uintmax_t size = std::filesystem::file_size(file, ec);
+      if (!ec && size + kLargestPage >= limit.rlim_cur) {
+        return "the file size limit (" + std::to_string(limit.rlim_cur) + " bytes) is reached";
+      }
+    }
+  }
+  struct statvfs fs {};
+  if (::statvfs(main.parent_path().c_str(), &fs) == 0 &&
+      static_cast<uintmax_t>(fs.f_bavail) * fs.f_frsize < 1024 * 1024) {
+    return "the disk is full";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -93,8 +132,10 @@ Result<int64_t> Database::execLocked(std::string_view sql, const std::vector<Sql
     if (rc == SQLITE_CONSTRAINT) {
       return Error{ErrorCode::kConflict, sqlite3_errmsg(db_), {}};
     }
-    if (rc == SQLITE_FULL) {
-      return Error::unavailable("database or disk is full; the change was not saved");
+    if (auto why = noRoomReason(db_, rc)) {
+      return Error::unavailable("cannot write to the database: " + *why +
+                                "; the change was not saved. Free space in the data dir (or raise "
+                                "the limit); reads keep working meanwhile");
     }
     return sqlError(db_, "step");
   }

@@ -4,9 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -71,7 +73,27 @@ bool ProcessFixture::start(Options options, std::string* error) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  int rc = ::posix_spawn(&pid_, options.binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  int rc = 0;
+  if (!options.file_size_limit && options.ignored_signals.empty()) {
+    rc = ::posix_spawn(&pid_, options.binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  } else {
+    // posix_spawn can reset signals to their default but not ignore them, nor set limits: fork,
+    // and between fork and exec call only async-signal-safe functions.
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(pipefd[1], STDOUT_FILENO);
+      ::dup2(err_fd, STDERR_FILENO);
+      if (options.file_size_limit) {
+        rlimit lim{static_cast<rlim_t>(*options.file_size_limit),
+                   static_cast<rlim_t>(*options.file_size_limit)};
+        if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
+      }
+      for (int signo : options.ignored_signals) ::signal(signo, SIG_IGN);
+      ::execve(options.binary.c_str(), argv.data(), envp.data());
+      ::_exit(127);
+    }
+    rc = pid_ < 0 ? errno : 0;
+  }
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipefd[1]);
   ::close(err_fd);

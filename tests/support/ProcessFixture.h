@@ -27,6 +27,11 @@ class ProcessFixture {
     // Empty: do not wait for a line (commands that print and exit; use wait()).
     std::string ready_marker = "listening on ";
     std::chrono::milliseconds start_timeout{30000};
+    // Fault tests: RLIMIT_FSIZE for the child in bytes (a write past it fails with EFBIG), and
+    // signals the child starts with ignored (SIG_IGN survives exec; SIGXFSZ would otherwise
+    // kill it at the limit). Left empty, the child is spawned exactly as before.
+    std::optional<uint64_t> file_size_limit;
+    std::vector<int> ignored_signals;
   };
 
   ProcessFixture() = default;

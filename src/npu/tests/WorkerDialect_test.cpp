@@ -23,7 +23,9 @@ WorkerReport detect(const char* health, const char* models = nullptr) {
 TEST(WorkerDialect, NpufleetWorkerMapsEveryField) {
   auto r = detect(R"({"status":"healthy","device_type":"intel-npu","device_name":"Intel(R) AI Boost",
       "max_concurrent":6,"memory_gb":16,"utilization":45.5,"queue_depth":2,"running":3,
-      "loaded_models":["phi-3-mini"]})",
+      "loaded_models":["phi-3-mini"],
+      "device":{"type":"intel-npu","name":"Intel(R) AI Boost","driver":"intel_vpu","notes":[],
+                "utilization_source":"device"}})",
                   R"({"available":["phi-3-mini","llama-3.2-1b"],"loaded":["phi-3-mini"]})");
   EXPECT_EQ(r.capabilities.models, (Models{"phi-3-mini", "llama-3.2-1b"}));
   EXPECT_EQ(r.capabilities.max_concurrent, 6);
@@ -36,6 +38,14 @@ TEST(WorkerDialect, NpufleetWorkerMapsEveryField) {
   EXPECT_EQ(r.device_name, "Intel(R) AI Boost");
   EXPECT_EQ(r.health, WorkerHealth::kHealthy);
   EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(WorkerDialect, NpufleetWorkerDeviceObjectIsReadWithoutWarnings) {
+  auto r = detect(R"({"status":"healthy","device":{"type":"amd-gpu","name":"Radeon RX 7900",
+      "driver":"amdgpu","memory_total_gb":24,"notes":[]}})",
+                  R"({"available":["a"]})");
+  EXPECT_EQ(r.capabilities.device_type, DeviceType::kAmdGpu);
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
 }
 
 TEST(WorkerDialect, SeedShapedWorkerUsesSeedFieldsAndDefaultsDevice) {
