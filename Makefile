@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= 2
 
-.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo release bench fuzz clean format
+.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo release bench soak fuzz clean format
 
 all: build
 
@@ -51,6 +51,13 @@ bench:
 	@scripts/install-deps.sh bench
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh $(BUILD)
+
+# Soak (not in CI; docs/reliability.md): a control plane and three workers under mixed API and
+# inference traffic for SOAK_SECONDS while workers restart; results in build/soak/.
+SOAK_SECONDS ?= 600
+
+soak: build
+	@SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh $(BUILD)
 
 fuzz:
 	@$(MAKE) --no-print-directory PRESET=fuzz build
