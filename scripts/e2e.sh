@@ -21,7 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts "$@" with stdout in $1.out; echoes HOST:PORT from its "listening on" line.
+# Starts "$@" in the background (not in a subshell, so cleanup knows its pid) and sets
+# $address to the HOST:PORT of its "listening on" line.
 start() {
   local name="$1"
   shift
@@ -29,7 +30,7 @@ start() {
   pids+=($!)
   for _ in $(seq 1 300); do
     if grep -q "listening on " "$tmp/$name.out" 2>/dev/null; then
-      grep -m1 -o "listening on [^ ]*" "$tmp/$name.out" | cut -d' ' -f3
+      address="$(grep -m1 -o "listening on [^ ]*" "$tmp/$name.out" | cut -d' ' -f3)"
       return 0
     fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
@@ -41,12 +42,13 @@ start() {
 }
 
 mkdir -p "$tmp/data" "$tmp/trusted"
-server="$(start server "$bin" server --listen 127.0.0.1:0 --data-dir "$tmp/data" \
-  --web-dir "$root/web/dist" --set log.level=warn \
-  --set npu.monitor_interval_ms=1000)"
+start server "$bin" server --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+  --web-dir "$root/web/dist" --set log.level=warn --set npu.monitor_interval_ms=1000
+server="$address"
 install -m 600 "$tmp/data/service.key" "$tmp/trusted/main-backend.key"
-worker="$(start worker "$bin" worker --listen 127.0.0.1:0 --models-dir "$root/models/samples" \
-  --trusted-keys "$tmp/trusted" --device cpu --log-level warn)"
+start worker "$bin" worker --listen 127.0.0.1:0 --models-dir "$root/models/samples" \
+  --trusted-keys "$tmp/trusted" --device cpu --log-level warn
+worker="$address"
 
 admin="$(head -n1 "$tmp/data/admin.token")"
 viewer="$("$bin" token create --server "http://$server" --token-file "$tmp/data/admin.token" \

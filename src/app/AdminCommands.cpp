@@ -1,5 +1,7 @@
 // Admin commands that talk to a running control plane over its API (DESIGN.md 4.5):
 //   npufleet nodes list|add|show|update|rm
+//   npufleet npu list|status|summary|detect|load|unload|history
+//   npufleet lb show|set|stats
 //   npufleet token create|list|revoke
 // They share --server URL and --token-file FILE (defaults: $NPUFLEET_SERVER or
 // http://127.0.0.1:8080, and $NPUFLEET_TOKEN_FILE or ./npufleet-data/admin.token; a token in
@@ -398,10 +400,189 @@ void addTokenCommands(CLI::App& app, int& exit_code) {
   });
 }
 
+std::string num(const bj::object& o, const char* key) {
+  auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return "-";
+  if (v->is_double()) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << v->as_double();
+    return s.str();
+  }
+  return str(*v);
+}
+
+// Runs one call and prints the JSON answer (or "done" for 204); sets the exit code.
+void callAndPrint(const ApiFlags& flags, int& exit_code, const std::string& method,
+                  const std::string& target, const std::optional<bj::value>& body = std::nullopt) {
+  ApiCaller api(flags);
+  auto res = api.call(method, target, body);
+  if (!res) {
+    exit_code = 1;
+    return;
+  }
+  exit_code = res->body.empty() ? (std::cout << "done\n", 0) : printBody(*res);
+}
+
+struct NpuFlags {
+  ApiFlags api;
+  std::string id, model, range;
+  bool all = false;
+};
+
+void addNpuCommands(CLI::App& app, int& exit_code) {
+  auto* npu = app.add_subcommand("npu", "NPU workers: status, detection, models");
+  npu->require_subcommand(1);
+  auto f = std::make_shared<NpuFlags>();
+
+  auto* list = npu->add_subcommand("list", "Every npu-worker node with its detected capabilities");
+  addApiFlags(*list, f->api);
+  list->add_flag("--json", f->api.json, "Print the API's JSON");
+  list->callback([f, &exit_code] {
+    ApiCaller api(f->api);
+    auto res = api.call("GET", "/api/npu/nodes");
+    if (!res) {
+      exit_code = 1;
+      return;
+    }
+    if (f->api.json) {
+      exit_code = printBody(*res);
+      return;
+    }
+    auto v = bj::parse(res->body);
+    std::cout << std::left << std::setw(18) << "ID" << std::setw(18) << "NAME" << std::setw(10)
+              << "STATUS" << std::setw(11) << "DETECTION" << std::setw(12) << "DEVICE"
+              << std::setw(8) << "MODELS" << std::setw(8) << "UTIL%" << "QUEUE\n";
+    for (const auto& item : v.at("nodes").as_array()) {
+      const auto& node = item.at("node").as_object();
+      const auto& st = item.at("npu").as_object();
+      std::string device = "-", models = "-", util = "-";
+      if (auto* c = st.if_contains("capabilities"); c && c->is_object()) {
+        device = field(c->as_object(), "deviceType");
+        models = std::to_string(c->at("models").as_array().size());
+        util = num(c->as_object(), "utilization");
+      }
+      std::cout << std::setw(18) << field(node, "id") << std::setw(18) << field(node, "name")
+                << std::setw(10) << field(st, "status") << std::setw(11)
+                << field(st, "detectionStatus") << std::setw(12) << device << std::setw(8)
+                << models << std::setw(8) << util << num(st, "queueDepth") << "\n";
+    }
+  });
+
+  auto* status = npu->add_subcommand("status", "One node's NPU status (seed shape and metrics)");
+  addApiFlags(*status, f->api);
+  status->add_option("id", f->id, "Node id")->required();
+  status->callback([f, &exit_code] {
+    callAndPrint(f->api, exit_code, "GET", "/api/nodes/" + encode(f->id) + "/npu/status");
+  });
+
+  auto* summary = npu->add_subcommand("summary", "Fleet totals: nodes, models, utilization");
+  addApiFlags(*summary, f->api);
+  summary->callback([f, &exit_code] { callAndPrint(f->api, exit_code, "GET", "/api/npu/summary"); });
+
+  auto* detect = npu->add_subcommand("detect", "Run capability detection on a node, or --all");
+  addApiFlags(*detect, f->api);
+  detect->add_option("id", f->id, "Node id");
+  detect->add_flag("--all", f->all, "Every npu-worker node");
+  detect->callback([f, &exit_code] {
+    if (f->all == !f->id.empty()) {
+      std::cerr << "npufleet: give a node id or --all\n";
+      exit_code = 2;
+      return;
+    }
+    if (f->all) {
+      callAndPrint(f->api, exit_code, "POST", "/api/npu/detect", bj::value(bj::object{}));
+    } else {
+      callAndPrint(f->api, exit_code, "POST", "/api/nodes/" + encode(f->id) + "/npu/detect");
+    }
+  });
+
+  for (const char* verb : {"load", "unload"}) {
+    auto* cmd = npu->add_subcommand(verb, std::string(verb == std::string("load") ? "Load" : "Unload") +
+                                              " a model on a worker");
+    addApiFlags(*cmd, f->api);
+    cmd->add_option("id", f->id, "Node id")->required();
+    cmd->add_option("model", f->model, "Model name")->required();
+    cmd->callback([f, &exit_code, v = std::string(verb)] {
+      callAndPrint(f->api, exit_code, "POST",
+                   "/api/nodes/" + encode(f->id) + "/npu/models/" + encode(f->model) + "/" + v);
+    });
+  }
+
+  auto* history = npu->add_subcommand("history", "Utilization history of a node");
+  addApiFlags(*history, f->api);
+  history->add_option("id", f->id, "Node id")->required();
+  history->add_option("--window", f->range, "1h, 24h or 7d")->default_val("1h");
+  history->callback([f, &exit_code] {
+    callAndPrint(f->api, exit_code, "GET",
+                 "/api/nodes/" + encode(f->id) + "/npu/history?window=" + encode(f->range));
+  });
+}
+
+struct LbFlags {
+  ApiFlags api;
+  std::string strategy, fallback;
+  std::vector<std::string> affinity;
+  int max_retries = -1;
+};
+
+void addLbCommands(CLI::App& app, int& exit_code) {
+  auto* lb = app.add_subcommand("lb", "Load balancing: the setting in force, changes, routing stats");
+  lb->require_subcommand(1);
+  auto f = std::make_shared<LbFlags>();
+
+  auto* show = lb->add_subcommand("show", "The load-balancing setting in force");
+  addApiFlags(*show, f->api);
+  show->callback([f, &exit_code] { callAndPrint(f->api, exit_code, "GET", "/api/npu/load-balancing"); });
+
+  auto* set = lb->add_subcommand("set", "Change the setting; options left out keep their values");
+  addApiFlags(*set, f->api);
+  set->add_option("--strategy", f->strategy, "round-robin, least-loaded or model-affinity");
+  set->add_option("--fallback", f->fallback, "least-loaded or none");
+  set->add_option("--max-retries", f->max_retries, "Retries on another worker (0-10)");
+  set->add_option("--affinity", f->affinity,
+                  "MODEL=NODE_ID[,NODE_ID...] (repeatable; replaces the whole model-affinity map)");
+  set->callback([f, &exit_code] {
+    bj::object body;
+    if (!f->strategy.empty()) body["strategy"] = f->strategy;
+    if (!f->fallback.empty()) body["fallback"] = f->fallback;
+    if (f->max_retries != -1) body["maxRetries"] = f->max_retries;
+    if (!f->affinity.empty()) {
+      bj::object map;
+      for (const auto& a : f->affinity) {
+        auto eq = a.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == a.size()) {
+          std::cerr << "npufleet: --affinity must be MODEL=NODE_ID[,NODE_ID...], got '" << a << "'\n";
+          exit_code = 2;
+          return;
+        }
+        bj::array nodes;
+        std::istringstream ids(a.substr(eq + 1));
+        for (std::string id; std::getline(ids, id, ',');) {
+          if (!id.empty()) nodes.push_back(bj::string(id));
+        }
+        map[a.substr(0, eq)] = std::move(nodes);
+      }
+      body["modelAffinity"] = std::move(map);
+    }
+    if (body.empty()) {
+      std::cerr << "npufleet: nothing to change (give --strategy, --fallback, --max-retries or --affinity)\n";
+      exit_code = 2;
+      return;
+    }
+    callAndPrint(f->api, exit_code, "POST", "/api/npu/load-balancing", bj::value(body));
+  });
+
+  auto* stats = lb->add_subcommand("stats", "Per-node routing counts, latencies, ejections, decisions");
+  addApiFlags(*stats, f->api);
+  stats->callback([f, &exit_code] { callAndPrint(f->api, exit_code, "GET", "/api/npu/routing/stats"); });
+}
+
 }  // namespace
 
 void addAdminCommands(CLI::App& app, int& exit_code) {
   addNodesCommands(app, exit_code);
+  addNpuCommands(app, exit_code);
+  addLbCommands(app, exit_code);
   addTokenCommands(app, exit_code);
 }
 

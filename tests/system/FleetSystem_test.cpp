@@ -1,0 +1,231 @@
+// The control plane with real workers, all as separate processes on loopback: role assignment
+// and detection, the NPU status API, model management through signed calls, and the router's
+// strategies, failover and ejection on live traffic.
+#include <signal.h>
+
+#include <atomic>
+#include <set>
+
+#include "system/FleetHarness.h"
+
+namespace npufleet::testing {
+namespace {
+
+namespace bj = boost::json;
+
+std::string routedTo(const HttpReply& r) { return std::string(r.headers.get("X-Npufleet-Node")); }
+
+class FleetSystemTest : public ::testing::Test {
+ protected:
+  virtual int monitorIntervalMs() const { return 300; }
+  void SetUp() override {
+    fleet.startServer(monitorIntervalMs());
+    fleet.startWorker("w1");
+    fleet.startWorker("w2");
+    if (HasFatalFailure()) return;
+    w1 = fleet.addWorkerNode("w1");
+    w2 = fleet.addWorkerNode("w2");
+  }
+
+  FleetHarness fleet;
+  std::string w1, w2;
+};
+
+TEST_F(FleetSystemTest, AssigningTheRoleDetectsTheRealWorkerAndTheStatusHasTheSeedShape) {
+  const uint16_t port = fleet.startWorker("late");
+  auto created = fleet.api("POST", "/api/fleet/nodes",
+                           R"({"name":"late","ip":"127.0.0.1","npuPort":)" + std::to_string(port) + "}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string id(created.json().at("id").as_string());
+  auto assigned = fleet.api("POST", "/api/fleet/nodes/" + id + "/roles/npu-worker");
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(assigned.json().at("detectionStatus"), "detecting") << assigned.body;
+  ASSERT_TRUE(waitFor([&] { return fleet.npuStatus(id) == "online"; }));
+
+  auto r = fleet.api("GET", "/api/nodes/" + id + "/npu/status");
+  ASSERT_EQ(r.status, 200);
+  auto s = r.json().as_object();
+  EXPECT_EQ(s.at("node_id"), id.c_str());
+  EXPECT_EQ(s.at("detectionStatus"), "detected");
+  const auto& caps = s.at("capabilities").as_object();
+  std::set<std::string> models;
+  for (const auto& m : caps.at("models").as_array()) models.insert(std::string(m.as_string()));
+  EXPECT_EQ(models, (std::set<std::string>{"cnn-classifier", "embedding-mlp"}));
+  EXPECT_EQ(caps.at("deviceType"), "cpu");
+  EXPECT_GE(caps.at("maxConcurrent").as_int64(), 1);
+  EXPECT_GT(caps.at("memoryGB").to_number<double>(), 0.0);
+  EXPECT_TRUE(caps.at("utilization").is_number());
+  EXPECT_EQ(s.at("loadedModels").as_array().size(), 2u);
+  EXPECT_TRUE(s.at("queueDepth").is_int64());
+  EXPECT_TRUE(s.at("lastHealthCheck").is_string());
+  EXPECT_TRUE(s.at("metrics").is_object()) << r.body;
+
+  // A node without the role is a conflict, an unknown one is not found.
+  auto plain = fleet.api("POST", "/api/fleet/nodes", R"({"name":"plain","ip":"10.1.2.3"})");
+  std::string plain_id(plain.json().at("id").as_string());
+  EXPECT_EQ(fleet.api("GET", "/api/nodes/" + plain_id + "/npu/status").status, 409);
+  EXPECT_EQ(fleet.api("GET", "/api/nodes/node-000000000000/npu/status").status, 404);
+}
+
+TEST_F(FleetSystemTest, ModelsAreUnloadedAndLoadedThroughTheControlPlane) {
+  auto loaded = [&] {
+    std::set<std::string> out;
+    auto v = fleet.api("GET", "/api/nodes/" + w1 + "/npu/status").json();
+    for (const auto& m : v.at("loadedModels").as_array()) out.insert(std::string(m.as_string()));
+    return out;
+  };
+  auto un = fleet.api("POST", "/api/nodes/" + w1 + "/npu/models/cnn-classifier/unload");
+  ASSERT_EQ(un.status, 200) << un.body;
+  EXPECT_EQ(loaded().count("cnn-classifier"), 0u);
+  auto load = fleet.api("POST", "/api/nodes/" + w1 + "/npu/models/cnn-classifier/load");
+  ASSERT_EQ(load.status, 200) << load.body;
+  EXPECT_EQ(loaded().count("cnn-classifier"), 1u);
+  // The worker's own error comes back, naming the model.
+  auto missing = fleet.api("POST", "/api/nodes/" + w1 + "/npu/models/no-such-model/load");
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  EXPECT_NE(missing.body.find("no-such-model"), std::string::npos) << missing.body;
+}
+
+TEST_F(FleetSystemTest, RoundRobinSplitsTenRequestsFiveFive) {
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"round-robin"})").status, 200);
+  std::map<std::string, int> counts;
+  for (int i = 0; i < 10; ++i) {
+    auto r = fleet.infer();
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers.get("X-Npufleet-Strategy"), "round-robin");
+    ++counts[routedTo(r)];
+  }
+  EXPECT_EQ(counts[w1], 5);
+  EXPECT_EQ(counts[w2], 5);
+  // The answer is the worker's real inference result.
+  auto out = fleet.infer().json();
+  EXPECT_TRUE(out.is_object()) << "inference answer is not JSON";
+}
+
+TEST_F(FleetSystemTest, ModelAffinityKeepsToItsListThenFallsBackOrRefuses) {
+  auto set = fleet.setLoadBalancing(R"({"strategy":"model-affinity","modelAffinity":{"embedding-mlp":[")" +
+                                    w1 + R"("]},"fallback":"least-loaded"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  for (int i = 0; i < 6; ++i) {
+    auto r = fleet.infer();
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(routedTo(r), w1);
+  }
+  // The only affinity node goes down: the fallback serves from the other worker.
+  fleet.worker("w1").stop();
+  ASSERT_TRUE(waitFor([&] { return fleet.npuStatus(w1) == "offline"; }));
+  auto fb = fleet.infer();
+  ASSERT_EQ(fb.status, 200) << fb.body;
+  EXPECT_EQ(routedTo(fb), w2);
+  // Without a fallback the router refuses and says why.
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"fallback":"none"})").status, 200);
+  auto refused = fleet.infer();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_FALSE(refused.json().at("error").at("message").as_string().empty());
+}
+
+TEST_F(FleetSystemTest, LeastLoadedSendsMoreToTheNodeWithMoreSlots) {
+  fleet.startWorker("big", {{"NPUFLEET_WORKER_MAX_CONCURRENT", "4"}});
+  auto big = fleet.addWorkerNode("big");
+  // Only the two nodes being compared serve the model: w2 leaves the pool by draining.
+  ASSERT_EQ(fleet.api("POST", "/api/fleet/nodes/" + w2 + "/drain").status, 200);
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"least-loaded"})").status, 200);
+  std::map<std::string, int> counts;
+  std::mutex mu;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = fleet.infer();
+        if (r.status != 200) ++failures;
+        std::lock_guard lock(mu);
+        ++counts[routedTo(r)];
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(counts.count(w2), 0u) << "a draining node got traffic";
+  EXPECT_GT(counts[big], counts[w1]) << "big " << counts[big] << ", w1 " << counts[w1];
+}
+
+TEST_F(FleetSystemTest, AWorkerKilledMidRunCausesNoClientVisibleFailure) {
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"round-robin"})").status, 200);
+  std::atomic<int> done{0}, failures{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 15; ++i) {
+        auto r = fleet.infer();
+        if (r.status != 200) ++failures;
+        ++done;
+      }
+    });
+  }
+  ASSERT_TRUE(waitFor([&] { return done >= 12; }));
+  fleet.worker("w2").signal(SIGKILL);
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_TRUE(waitFor([&] { return fleet.npuStatus(w2) == "offline"; }));
+  auto stats = fleet.api("GET", "/api/npu/routing/stats").json();
+  EXPECT_TRUE(stats.is_object());
+}
+
+// Monitoring slow enough that the router's passive outlier detection acts first.
+class FleetSlowMonitorTest : public FleetSystemTest {
+ protected:
+  int monitorIntervalMs() const override { return 3000; }
+};
+
+TEST_F(FleetSlowMonitorTest, AHungWorkerIsEjectedAndTrafficMovesOn) {
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"round-robin","requestTimeoutMs":500})").status, 200);
+  // SIGSTOP: the kernel still accepts connections, nothing ever answers.
+  fleet.worker("w2").signal(SIGSTOP);
+  int failures = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto r = fleet.infer();
+    if (r.status != 200) ++failures;
+  }
+  EXPECT_EQ(failures, 0) << "every request should fail over to w1";
+  auto stats = fleet.api("GET", "/api/npu/routing/stats");
+  bool ejected = false;
+  auto v = stats.json();
+  for (const auto& n : v.at("nodes").as_array()) {
+    if (n.at("nodeId") == w2.c_str()) ejected = n.at("ejected").as_bool();
+  }
+  EXPECT_TRUE(ejected) << stats.body.substr(0, 1500);
+  fleet.worker("w2").signal(SIGCONT);
+}
+
+TEST_F(FleetSystemTest, SettingChangesApplyToTheNextRequestAndBadOnesNameTheField) {
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"model-affinity","modelAffinity":{"embedding-mlp":[")" +
+                                   w2 + R"("]}})").status, 200);
+  EXPECT_EQ(routedTo(fleet.infer()), w2);
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"modelAffinity":{"embedding-mlp":[")" + w1 + R"("]}})").status, 200);
+  EXPECT_EQ(routedTo(fleet.infer()), w1);
+
+  auto field = [&](const std::string& body) {
+    auto r = fleet.setLoadBalancing(body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    auto v = r.json();
+    const auto& details = v.at("error").at("details").as_array();
+    return details.empty() ? std::string() : std::string(details[0].at("field").as_string());
+  };
+  EXPECT_EQ(field(R"({"strategy":"fastest"})"), "strategy");
+  EXPECT_EQ(field(R"({"modelAffinity":{"embedding-mlp":["node-000000000000"]}})"),
+            "modelAffinity.embedding-mlp[0]");
+  EXPECT_EQ(field(R"({"modelAffinity":{"embedding-mlp":[]}})"), "modelAffinity.embedding-mlp");
+  EXPECT_EQ(field(R"({"maxRetries":-1})"), "maxRetries");
+  // A refused change leaves the setting in force.
+  EXPECT_EQ(routedTo(fleet.infer()), w1);
+}
+
+TEST_F(FleetSystemTest, UnknownModelIsNotFoundAndSaysWhereModelsAre) {
+  auto r = fleet.infer("no-such-model");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_NE(r.body.find("embedding-mlp"), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace npufleet::testing
