@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Soak test (`make soak`, not in CI): a control plane and three workers under mixed API and
 inference traffic for SOAK_SECONDS (default 600), one worker restarted (SIGTERM, then started
-again on the same port) every SOAK_RESTART_EVERY seconds (default 30), workers 1 and 2 in
+again on the same port after SOAK_DOWN_SECONDS, default 2) every SOAK_RESTART_EVERY seconds
+(default 30), workers 1 and 2 in
 rotation; worker 0 runs throughout, so that its memory can be followed over the whole run.
 
 Records every client-visible error (anything but the expected status, or no answer), latency
@@ -35,6 +36,7 @@ def env_int(name, default):
 
 SECONDS = env_int("SOAK_SECONDS", 600)
 RESTART_EVERY = env_int("SOAK_RESTART_EVERY", 30)
+DOWN_SECONDS = env_int("SOAK_DOWN_SECONDS", 2)
 RSS_EVERY = env_int("SOAK_RSS_EVERY", 10)
 INFERENCE_RPS = env_int("SOAK_INFERENCE_RPS", 60)
 API_RPS = env_int("SOAK_API_RPS", 40)
@@ -317,6 +319,7 @@ def run(binary, work, logs, procs):
             began = time.monotonic()
             code = w.stop()
             procs.remove(w)
+            time.sleep(DOWN_SECONDS)  # down long enough for requests to find it gone
             w2 = worker(victim, port)
             w2.start()
             procs.append(w2)
@@ -331,11 +334,18 @@ def run(binary, work, logs, procs):
     for t in threads:
         t.join()
     server_alive = server.proc.poll() is None
+    # What the router did behind the clients' backs: failures it absorbed by retrying elsewhere.
+    st, body, _ = api.call("GET", "/api/npu/routing/stats")
+    routing = {}
+    if st == 200:
+        for n in json.loads(body)["nodes"]:
+            routing[n["nodeId"]] = {k: n[k] for k in ("routed", "failures", "retries", "ejections")}
 
     kinds = sorted(rec.latencies)
     summary = {
         "seconds": SECONDS,
         "restart_every_s": RESTART_EVERY,
+        "down_s": DOWN_SECONDS,
         "inference_rps_target": INFERENCE_RPS,
         "api_rps_target": API_RPS,
         "loadavg_end": os.getloadavg(),
@@ -347,6 +357,8 @@ def run(binary, work, logs, procs):
                            for p, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))}
                        for k in kinds},
         "inference_by_node": rec.by_node,
+        "worker_nodes": worker_ids,
+        "routing": routing,
         "restarts": restarts,
         "rss_kib": rss_rows,
         "server_alive_at_end": server_alive,
@@ -364,8 +376,8 @@ def run(binary, work, logs, procs):
 
 
 def render(s):
-    out = [f"soak: {s['seconds']} s, a worker restarted every {s['restart_every_s']} s "
-           f"({len(s['restarts'])} restarts), target {s['inference_rps_target']} inference/s + "
+    out = [f"soak: {s['seconds']} s, a worker stopped every {s['restart_every_s']} s and started "
+           f"again {s['down_s']} s later ({len(s['restarts'])} restarts), target {s['inference_rps_target']} inference/s + "
            f"{s['api_rps_target']} API/s; {s['cpus']} CPUs, load average at the end "
            f"{', '.join(f'{x:.2f}' for x in s['loadavg_end'])}", "",
            f"client-visible errors: {s['errors']}", "",
@@ -373,8 +385,13 @@ def render(s):
     for k, v in s["latency_ms"].items():
         count = s["requests"].get(k, sum(c for n, c in s["requests"].items() if n != "inference"))
         out.append(f"| {k} | {count} | {v['p50']} | {v['p95']} | {v['p99']} | {v['max']} |")
-    out += ["", "inference answers per node: " + ", ".join(
-        f"{n}: {c}" for n, c in sorted(s["inference_by_node"].items())), "",
+    out += ["", "| worker | node | answers | routed | failures | retries to it | ejections |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    for i, n in enumerate(s["worker_nodes"]):
+        r = s["routing"].get(n, {})
+        out.append(f"| worker{i} | {n} | {s['inference_by_node'].get(n, 0)} | {r.get('routed', '-')} | "
+                   f"{r.get('failures', '-')} | {r.get('retries', '-')} | {r.get('ejections', '-')} |")
+    out += ["",
         "| t (s) | server RSS (MiB) | worker0 | worker1 | worker2 |", "|---:|---:|---:|---:|---:|"]
 
     def mib(v):

@@ -2,7 +2,8 @@
 # `make soak` driver: scripts/soak.sh BUILD_DIR. Not run in CI. A control plane and three workers
 # under mixed API and inference traffic while workers restart; results in build/soak/ and
 # docs/reliability.md. Knobs (environment): SOAK_SECONDS (600), SOAK_RESTART_EVERY (30),
-# SOAK_RSS_EVERY (10), SOAK_INFERENCE_RPS (60), SOAK_API_RPS (40), SOAK_OUT (build/soak).
+# SOAK_DOWN_SECONDS (2), SOAK_RSS_EVERY (10), SOAK_INFERENCE_RPS (60), SOAK_API_RPS (40),
+# SOAK_OUT (build/soak).
 set -euo pipefail
 BUILD=${1:?usage: scripts/soak.sh BUILD_DIR}
 BIN="$BUILD/src/app/npufleet"
