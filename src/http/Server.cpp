@@ -88,12 +88,25 @@ std::string_view bytesOf(const beast::flat_buffer& buffer) {
 }
 
 // Reads until `buffer` holds a whole request header, or more than `limit` bytes (which the parser
-// then refuses as too large), so that the raw header can be checked before Beast parses it.
+// then refuses as too large), so that the raw header can be checked before Beast parses it. Bytes
+// that Beast already refuses as they stand (not HTTP at all, such as a TLS ClientHello on a plain
+// port) end the wait at once, so they are answered now and not after the header timeout.
 template <class Stream>
 asio::awaitable<boost::system::error_code> readHeaderBlock(Stream& stream,
                                                            beast::flat_buffer& buffer,
                                                            size_t limit) {
-  while (bytesOf(buffer).find("\r\n\r\n") == std::string_view::npos && buffer.size() <= limit) {
+  size_t searched = 0;
+  for (;;) {
+    const auto bytes = bytesOf(buffer);
+    if (bytes.find("\r\n\r\n", searched) != std::string_view::npos || bytes.size() > limit) break;
+    searched = bytes.size() < 3 ? 0 : bytes.size() - 3;
+    if (!bytes.empty()) {
+      bhttp::request_parser<bhttp::empty_body> probe;
+      probe.header_limit(static_cast<uint32_t>(limit));
+      boost::system::error_code ec;
+      probe.put(buffer.data(), ec);
+      if (ec && ec != bhttp::error::need_more) break;
+    }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
     if (ec) co_return ec;
     buffer.commit(n);

@@ -76,11 +76,14 @@ inline void split(RawExchange& ex) {
 
 }  // namespace raw_detail
 
-// Sends `bytes` on a fresh connection to host:port and collects the answer until the server
-// closes the connection or `wait` has passed.
-inline RawExchange rawExchange(const std::string& host, uint16_t port, const std::string& bytes,
-                               std::chrono::milliseconds wait = std::chrono::seconds(5),
-                               const std::string& source_address = {}) {
+// Sends `parts` one after the other on a fresh connection, `pause` apart (a header that arrives
+// in several reads), and collects the answer until the server closes the connection or `wait`
+// has passed.
+inline RawExchange rawExchangeInParts(const std::string& host, uint16_t port,
+                                      const std::vector<std::string>& parts,
+                                      std::chrono::milliseconds pause,
+                                      std::chrono::milliseconds wait = std::chrono::seconds(5),
+                                      const std::string& source_address = {}) {
   RawExchange ex;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -108,11 +111,15 @@ inline RawExchange rawExchange(const std::string& host, uint16_t port, const std
   }
   // The server may close before reading everything (431 on an oversized header): a failed send
   // is not an error of the test, what came back is what counts.
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) ::usleep(static_cast<useconds_t>(pause.count() * 1000));
+    const std::string& bytes = parts[i];
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
   }
   const auto deadline = std::chrono::steady_clock::now() + wait;
   char buf[16384];
@@ -134,6 +141,14 @@ inline RawExchange rawExchange(const std::string& host, uint16_t port, const std
   ::close(fd);
   raw_detail::split(ex);
   return ex;
+}
+
+// Sends `bytes` at once on a fresh connection and collects the answer as above.
+inline RawExchange rawExchange(const std::string& host, uint16_t port, const std::string& bytes,
+                               std::chrono::milliseconds wait = std::chrono::seconds(5),
+                               const std::string& source_address = {}) {
+  return rawExchangeInParts(host, port, {bytes}, std::chrono::milliseconds(0), wait,
+                            source_address);
 }
 
 }  // namespace npufleet::testing

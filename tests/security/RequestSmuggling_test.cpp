@@ -211,6 +211,31 @@ TEST_F(ServerFramingTest, ARequestInsideAContentLengthBodyStaysABody) {
   EXPECT_TRUE(smuggledTokens().empty());
 }
 
+TEST_F(ServerFramingTest, AnObsFoldArrivingInALaterReadIsRefusedToo) {
+  const Target t = target();
+  const auto ex = rawExchangeInParts(server.process->host(), server.process->port(),
+                                     {head(t), "Transfer-Encoding:\r\n",
+                                      " chunked\r\n\r\n" + std::string("0\r\n\r\n") + t.hidden()},
+                                     std::chrono::milliseconds(150));
+  ASSERT_EQ(ex.responses.size(), 1u) << ex.describe();
+  EXPECT_EQ(ex.responses[0].status, 400);
+  EXPECT_TRUE(ex.closed);
+  EXPECT_TRUE(smuggledTokens().empty());
+}
+
+// Bytes that are not HTTP at all (here the start of a TLS ClientHello) are refused at once, not
+// after the 10 s header timeout.
+TEST_F(ServerFramingTest, BytesThatAreNotHttpAreRefusedWithoutWaitingForAWholeHeader) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto ex = rawExchange(server.process->host(), server.process->port(),
+                              std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+                              std::chrono::seconds(8));
+  ASSERT_EQ(ex.responses.size(), 1u) << ex.describe();
+  EXPECT_EQ(ex.responses[0].status, 400);
+  EXPECT_TRUE(ex.closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
+
 // The controls: correctly framed pipelining and chunked bodies still work, so the refusals
 // above are about framing, not about pipelining or chunked encoding as such.
 TEST_F(ServerFramingTest, CorrectlyFramedPipelinedRequestsAreEachAnswered) {
