@@ -96,9 +96,17 @@ bool TokenService::limited(const std::string& address) {
 void TokenService::recordFailure(const std::string& address) {
   std::lock_guard lock(mu_);
   const auto now = clock_.steadyNow();
-  if (failures_.size() >= kMaxTrackedAddresses) {
+  if (failures_.size() >= kMaxTrackedAddresses && !failures_.count(address)) {
     for (auto it = failures_.begin(); it != failures_.end();) {
       it = now - it->second.window_start > kFailureWindow ? failures_.erase(it) : std::next(it);
+    }
+    // Still full of live windows (a flood from many addresses, e.g. across an IPv6 prefix):
+    // forget the oldest window rather than grow without bound.
+    if (failures_.size() >= kMaxTrackedAddresses) {
+      failures_.erase(
+          std::min_element(failures_.begin(), failures_.end(), [](const auto& a, const auto& b) {
+            return a.second.window_start < b.second.window_start;
+          }));
     }
   }
   auto& f = failures_[address];
@@ -107,6 +115,11 @@ void TokenService::recordFailure(const std::string& address) {
     f.window_start = now;
   }
   ++f.count;
+}
+
+size_t TokenService::trackedAddresses() {
+  std::lock_guard lock(mu_);
+  return failures_.size();
 }
 
 Result<UserToken> TokenService::authenticate(std::string_view bearer, const std::string& address) {

@@ -29,6 +29,10 @@ class TokenService {
 
   static std::string hashToken(std::string_view secret);
 
+  // Addresses with failures counted now; at most kMaxTrackedAddresses (10,000), whatever the
+  // number of addresses failing at once.
+  size_t trackedAddresses();
+
  private:
   bool limited(const std::string& address);
   void recordFailure(const std::string& address);

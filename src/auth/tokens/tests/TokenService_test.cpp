@@ -82,6 +82,23 @@ TEST(TokenService, GuessingIsRateLimitedPerAddressAndRecoversAfterTheWindow) {
   EXPECT_TRUE(svc.authenticate(good->secret, "10.1.1.1").ok());
 }
 
+TEST(TokenService, FailuresFromManyAddressesAtOnceStayBoundedInMemory) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  auto good = svc.create("a", UserRole::kAdmin);
+  // More addresses than are tracked, all failing within one window (an IPv6 prefix, a botnet).
+  for (int i = 0; i < 12'000; ++i) {
+    (void)svc.authenticate("npf_wrong", "2001:db8::" + std::to_string(i));
+    if (i % 1000 == 0) clock.advance(std::chrono::milliseconds(1));
+  }
+  EXPECT_LE(svc.trackedAddresses(), 10'000u);
+  // The limit still applies to an address guessing now.
+  for (int i = 0; i < 20; ++i) (void)svc.authenticate("npf_wrong", "10.1.1.1");
+  EXPECT_EQ(svc.authenticate(good->secret, "10.1.1.1").error().code, ErrorCode::kTooManyRequests);
+  EXPECT_LE(svc.trackedAddresses(), 10'000u);
+}
+
 TEST(TokenService, RoleAccessMatrix) {
   using R = UserRole;
   struct Case {
