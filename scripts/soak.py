@@ -335,7 +335,8 @@ def run(binary, work, logs, procs):
         t.join()
     server_alive = server.proc.poll() is None
     # What the router did behind the clients' backs: failures it absorbed by retrying elsewhere.
-    st, body, _ = api.call("GET", "/api/npu/routing/stats")
+    # A fresh connection: the setup one has been idle past the server's keep-alive timeout.
+    st, body, _ = Api(server.port, token).call("GET", "/api/npu/routing/stats")
     routing = {}
     if st == 200:
         for n in json.loads(body)["nodes"]:
