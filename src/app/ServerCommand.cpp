@@ -103,6 +103,8 @@ int runServer(ServerFlags& flags) {
     return 2;
   }
 
+  // The database, tokens and keys the server creates are private to its user.
+  umask(077);
   const std::filesystem::path data_dir = config.getString("server.data_dir");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);

@@ -47,6 +47,9 @@ TEST_P(StaticFilesTest, HashedAssetsAreImmutableAndIndexIsRevalidated) {
   EXPECT_EQ(index.status, 200);
   EXPECT_NE(index.body.find("<div id=\"app\">"), std::string::npos);
   EXPECT_EQ(index.headers.get("Cache-Control"), "no-cache");
+  EXPECT_NE(index.headers.get("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  EXPECT_EQ(index.headers.get("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(get(router_, "/favicon.ico").body, "fake");
 }
 
