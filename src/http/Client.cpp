@@ -147,20 +147,29 @@ struct Client::Impl {
     return ctx;
   }
 
-  // Wraps a connected socket in TLS and handshakes before `deadline`, verifying the certificate
-  // against req.host (an IP address, or a DNS name that is also sent as SNI).
+  // A fresh, unconnected connection of the request's kind; false (with `failed` set) when the
+  // request's CA file cannot be used.
+  bool open(Connection& conn, const ClientRequest& req, ClientResult& failed) {
+    if (!req.tls) {
+      conn.plain = std::make_unique<beast::tcp_stream>(executor);
+      return true;
+    }
+    auto ctx = tlsContext(req.tls_ca_file);
+    if (!ctx) {
+      failed.failure = ClientFailure::kTls;
+      failed.message = ctx.error().message;
+      return false;
+    }
+    conn.context = *ctx;
+    conn.secure = std::make_unique<SslStream>(executor, *conn.context);
+    return true;
+  }
+
+  // Handshakes on a connected TLS connection before `deadline`, verifying the certificate against
+  // req.host (an IP address, or a DNS name that is also sent as SNI).
   asio::awaitable<ClientResult> handshake(Connection& conn, const ClientRequest& req,
                                           std::chrono::steady_clock::time_point deadline) {
     ClientResult result;
-    auto ctx = tlsContext(req.tls_ca_file);
-    if (!ctx) {
-      result.failure = ClientFailure::kTls;
-      result.message = ctx.error().message;
-      co_return result;
-    }
-    conn.context = *ctx;
-    conn.secure = std::make_unique<SslStream>(std::move(*conn.plain), *conn.context);
-    conn.plain.reset();
     SSL* handle = conn.secure->native_handle();
     boost::system::error_code not_ip;
     asio::ip::make_address(req.host, not_ip);
@@ -256,9 +265,9 @@ struct Client::Impl {
       if (conn) {
         reused = true;
       } else {
-        conn.plain = std::make_unique<beast::tcp_stream>(executor);
-        beast::tcp_stream* stream = conn.plain.get();
         ClientResult failed;
+        if (!open(conn, req, failed)) co_return failed;
+        beast::tcp_stream* stream = &conn.tcp();
         boost::system::error_code ec;
         auto addr = asio::ip::make_address(req.host, ec);
         std::vector<tcp::endpoint> endpoints;

@@ -359,9 +359,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                         const boost::system::error_code& ec) {
     const bool ssl_error = ec.category() == asio::error::get_ssl_category();
     const int reason = ssl_error ? ERR_GET_REASON(static_cast<unsigned long>(ec.value())) : 0;
-    std::string kind;
     if (reason == SSL_R_HTTP_REQUEST) {
-      kind = "plain_http";
+      countHandshakeFailure("plain_http");  // before answering, so a client that saw the 400 sees it
       spdlog::info("{}: plain HTTP request on the TLS port, answered 400", remote);
       Request req;
       req.method = "?";
@@ -372,18 +371,21 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     } else if (ec == asio::error::operation_aborted) {
       co_return;  // the server is shutting down
     } else if (ec == beast::error::timeout) {
-      kind = "timeout";
+      countHandshakeFailure("timeout");
       spdlog::debug("{}: TLS handshake not finished within {} s", remote,
                     options.header_timeout.count());
     } else if (ec == asio::error::eof || ec == asio::error::connection_reset ||
                ec == ssl::error::stream_truncated) {
-      kind = "closed";
+      countHandshakeFailure("closed");
       spdlog::debug("{}: closed the connection during the TLS handshake", remote);
     } else {
-      kind = "protocol";
+      countHandshakeFailure("protocol");
       spdlog::info("{}: TLS handshake failed: {}", remote, sslReason(ec));
     }
-    if (tls_failures != nullptr) tls_failures->Add({{"reason", kind}}).Increment();
+  }
+
+  void countHandshakeFailure(const std::string& reason) {
+    if (tls_failures != nullptr) tls_failures->Add({{"reason", reason}}).Increment();
   }
 
   void forget(const std::shared_ptr<Connection>& conn) {
