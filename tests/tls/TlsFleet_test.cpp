@@ -291,6 +291,16 @@ TEST(TlsConfiguration, CaFileWithoutWorkerTlsIsRefused) {
   EXPECT_NE(p.stderrText().find("npu.worker_tls"), std::string::npos) << p.stderrText();
 }
 
+// ProcessFixture reads stdout on its own thread, which may still be at it when the exit is seen.
+std::string stdoutOnceContains(const ProcessFixture& p, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (p.stdoutText().find(needle) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p.stdoutText();
+}
+
 TEST(TlsConfiguration, PrintConfigShowsTheTlsKeys) {
   ProcessFixture p;
   ProcessFixture::Options o;
@@ -299,8 +309,8 @@ TEST(TlsConfiguration, PrintConfigShowsTheTlsKeys) {
   o.ready_marker.clear();
   ASSERT_TRUE(p.start(o));
   ASSERT_EQ(p.wait(std::chrono::seconds(30)), 0);
-  const auto out = p.stdoutText();
-  EXPECT_NE(out.find("/etc/npufleet/tls/cp.crt"), std::string::npos) << out;
+  const auto out = stdoutOnceContains(p, "worker_ca_file");
+  EXPECT_NE(out.find("tls_cert_file = '/etc/npufleet/tls/cp.crt'"), std::string::npos) << out;
   for (const char* key : {"tls_key_file", "tls_min_version", "worker_tls", "worker_ca_file"}) {
     EXPECT_NE(out.find(key), std::string::npos) << key << "\n" << out;
   }
@@ -308,7 +318,8 @@ TEST(TlsConfiguration, PrintConfigShowsTheTlsKeys) {
   o.args = {"worker", "--print-config"};
   ASSERT_TRUE(w.start(o));
   ASSERT_EQ(w.wait(std::chrono::seconds(30)), 0);
-  EXPECT_NE(w.stdoutText().find("tls_cert_file"), std::string::npos) << w.stdoutText();
+  const auto worker_out = stdoutOnceContains(w, "tls_min_version");
+  EXPECT_NE(worker_out.find("tls_cert_file"), std::string::npos) << worker_out;
 }
 
 }  // namespace
