@@ -5,7 +5,8 @@
 #    front of the same upstream, in one run on this machine; requests/s, p50, p99, ratios to (c).
 # 2. Strategies on a heterogeneous fleet (upstreams with 1, 2 and 4 slots of 5 ms each).
 # 3. Every other benchmark binary under BUILD_DIR/bench.
-# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), BASE_PORT (18080).
+# Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), BASE_PORT (18080),
+# PARTS (default "overhead strategies others": which of 1, 2, 3 to run).
 set -euo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -15,6 +16,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 BASE_PORT=${BASE_PORT:-18080}
+PARTS=${PARTS:-overhead strategies others}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -53,10 +55,13 @@ measure() {
     END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (bad==""?0:bad) }' <<<"$out"
 }
 
+part() { [[ " $PARTS " == *" $1 "* ]]; }
+
+if part overhead; then
 UP=$((BASE_PORT + 1)); ROUTER=$BASE_PORT; NGINX=$((BASE_PORT + 2)); HAPROXY=$((BASE_PORT + 3))
 
-"$BIN" upstream --listen "127.0.0.1:$UP" --threads 2 >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
-"$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy least-loaded \
+"$BIN" upstream --listen "127.0.0.1:$UP" --threads 2 --log-level warn >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+"$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy least-loaded --log-level warn \
   --upstream "w1=127.0.0.1:$UP:1024" >"$WORK/router.log" 2>&1 & PIDS+=($!)
 
 mkdir -p "$WORK/nginx/logs"
@@ -128,17 +133,20 @@ for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 PIDS=()
 
+fi
+
+if part strategies; then
 echo
 echo "## Strategies on a heterogeneous fleet: upstreams with 1, 2 and 4 slots of 5 ms; wrk -c16"
 S1=$((BASE_PORT + 11)); S2=$((BASE_PORT + 12)); S3=$((BASE_PORT + 13))
-"$BIN" upstream --listen "127.0.0.1:$S1" --max-concurrent 1 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
-"$BIN" upstream --listen "127.0.0.1:$S2" --max-concurrent 2 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
-"$BIN" upstream --listen "127.0.0.1:$S3" --max-concurrent 4 --service-ms 5 >/dev/null 2>&1 & PIDS+=($!)
+"$BIN" upstream --listen "127.0.0.1:$S1" --max-concurrent 1 --service-ms 5 --log-level warn >/dev/null 2>&1 & PIDS+=($!)
+"$BIN" upstream --listen "127.0.0.1:$S2" --max-concurrent 2 --service-ms 5 --log-level warn >/dev/null 2>&1 & PIDS+=($!)
+"$BIN" upstream --listen "127.0.0.1:$S3" --max-concurrent 4 --service-ms 5 --log-level warn >/dev/null 2>&1 & PIDS+=($!)
 for p in $S1 $S2 $S3; do wait_port "$p"; done
 printf "| %-14s | %8s | %8s | %8s | %s |\n" strategy "req/s" "p50 ms" "p99 ms" "routed w1/w2/w4"
 printf "|%s|\n" "----------------|----------|----------|----------|----------------"
 for strategy in round-robin least-loaded; do
-  "$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy "$strategy" \
+  "$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy "$strategy" --log-level warn \
     --upstream "w1=127.0.0.1:$S1:1" --upstream "w2=127.0.0.1:$S2:2" \
     --upstream "w4=127.0.0.1:$S3:4" >/dev/null 2>&1 & rp=$!
   wait_port "$ROUTER"
@@ -149,9 +157,13 @@ for strategy in round-robin least-loaded; do
   kill "$rp"; wait "$rp" 2>/dev/null || true
 done
 
+fi
+
+if part others; then
 echo
 echo "## Other benchmarks under $BUILD/bench"
 find "$BUILD/bench" -type f -executable ! -name router_bench ! -name '*.so' 2>/dev/null | sort | while read -r b; do
   echo "### $(basename "$b")"
   "$b" --benchmark_min_time=0.2 2>/dev/null || echo "($b failed)"
 done
+fi

@@ -6,7 +6,11 @@
 //     a heterogeneous fleet. A load generator's stand-in for a worker, never part of the product.
 //   router_bench router --listen HOST:PORT --strategy S --upstream ID=HOST:PORT:MAXCONC ...
 //     the npufleet InferenceRouter (strategies, admission, failover, stats) on the npufleet HTTP
-//     server and pooled client, with a fixed fleet, serving POST /inference.
+//     server and pooled client, with a fixed fleet, serving POST /inference. As in the control
+//     plane, every upstream call is signed (auth::ServiceHttpClient, v1 + v2 headers) and the
+//     server and routing stats record their Prometheus series.
+// Both take --log-level (default info, the product's default, which writes one access-log line
+// per request); bench/run.sh passes warn, the counterpart of nginx's `access_log off`.
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <deque>
@@ -20,7 +24,11 @@
 #include <thread>
 #include <vector>
 
+#include <prometheus/registry.h>
+
+#include "auth/ServiceHttpClient.h"
 #include "balancer/InferenceRouter.h"
+#include "common/Log.h"
 #include "http/Client.h"
 #include "http/Server.h"
 
@@ -54,16 +62,17 @@ class StaticFleet final : public balancer::CandidateSource {
   balancer::NodeSnapshot snap_;
 };
 
-class PlainWorkerClient final : public balancer::WorkerClient {
+// The control plane's SignedWorkerClient without TLS: every request signed, then pooled.
+class SigningWorkerClient final : public balancer::WorkerClient {
  public:
-  explicit PlainWorkerClient(asio::any_io_executor ex)
-      : client_(std::move(ex), http::Client::Options{1024, std::chrono::seconds(30)}) {}
+  SigningWorkerClient(asio::any_io_executor ex, auth::ServiceSigner signer)
+      : client_(std::move(ex), std::move(signer), http::Client::Options{1024, std::chrono::seconds(30)}) {}
   asio::awaitable<http::ClientResult> send(http::ClientRequest r) override {
     co_return co_await client_.send(std::move(r));
   }
 
  private:
-  http::Client client_;
+  auth::ServiceHttpClient client_;
 };
 
 // Device stand-in: `slots` concurrent executions of `service` each; the rest wait in FIFO. A
@@ -109,10 +118,11 @@ struct SimulatedDevice {
   }
 };
 
-int runServer(asio::io_context& io, http::Router& router, const std::string& listen, int threads) {
+int runServer(asio::io_context& io, http::Router& router, const std::string& listen, int threads,
+              std::shared_ptr<prometheus::Registry> metrics) {
   http::ServerOptions o;
   o.listen = listen;
-  http::Server server(io, router, o, nullptr);
+  http::Server server(io, router, o, std::move(metrics));
   auto bound = server.start();
   if (!bound) {
     std::cerr << bound.error().message << "\n";
@@ -137,6 +147,10 @@ int main(int argc, char** argv) {
   }
   const std::string mode = argv[1];
   const int threads = std::atoi(arg(argc, argv, "--threads", "2").c_str());
+  if (auto st = configureLogging(arg(argc, argv, "--log-level", "info")); !st) {
+    std::cerr << st.error().message << "\n";
+    return 2;
+  }
   asio::io_context io(threads);
   http::Router router;
 
@@ -150,7 +164,7 @@ int main(int argc, char** argv) {
       co_return http::Response::text(200, R"({"outputs":{"y":{"shape":[1],"data":[2.0]}}})",
                                      "application/json");
     }, {.body_limit = 1 << 20});
-    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), threads);
+    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), threads, nullptr);
   }
 
   if (mode == "router") {
@@ -186,8 +200,17 @@ int main(int argc, char** argv) {
     }
     cfg.queueLimit = 100000;
     StaticFleet fleet(nodes);
-    PlainWorkerClient client(io.get_executor());
-    balancer::RoutingStats stats(SystemClock::instance(), nullptr);
+    // A fixed key: the upstream does not verify (nginx and HAProxy do not sign), but the router
+    // pays for the signature as the control plane does on every worker call.
+    auto signer = auth::ServiceSigner::create("bench-router", std::string(32, 'k'),
+                                              SystemClock::instance());
+    if (!signer) {
+      std::cerr << signer.error().message << "\n";
+      return 2;
+    }
+    SigningWorkerClient client(io.get_executor(), std::move(*signer));
+    auto metrics = std::make_shared<prometheus::Registry>();
+    balancer::RoutingStats stats(SystemClock::instance(), metrics);
     balancer::InferenceRouter inference(fleet, client, SystemClock::instance(), stats, {}, cfg);
     router.add("POST", "/inference", [&inference](http::Request& req) -> asio::awaitable<http::Response> {
       co_return co_await inference.route(std::move(req.body));
@@ -195,7 +218,7 @@ int main(int argc, char** argv) {
     router.add("GET", "/stats", [&inference](http::Request&) -> asio::awaitable<http::Response> {
       co_return http::Response::json(200, inference.statsJson());
     });
-    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18080"), threads);
+    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18080"), threads, metrics);
   }
   std::cerr << "unknown mode '" << mode << "'\n";
   return 2;
