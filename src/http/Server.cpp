@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
@@ -275,13 +276,47 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::function<void()> on_drained;
   bool drained_called = false;
 
-  void record(const std::string& route, const std::string& method, int status, double seconds) {
+  // The series of one route and method, resolved once: Family::Add hashes a label map that
+  // costs several allocations, too much to pay on every request.
+  struct RouteSeries {
+    prometheus::Histogram* latency = nullptr;
+    std::vector<std::pair<int, prometheus::Counter*>> by_status;
+  };
+  // By method, then route label; transparent lookups, so a request allocates nothing here.
+  std::mutex series_mu;
+  std::map<std::string, std::map<std::string, RouteSeries, std::less<>>, std::less<>> series;
+
+  void record(const Route* route, const std::string& method, int status, double seconds) {
     if (requests == nullptr) return;
-    requests->Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}})
-        .Increment();
-    static const prometheus::Histogram::BucketBoundaries kBuckets{
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-    latency->Add({{"route", route}, {"method", method}}, kBuckets).Observe(seconds);
+    const std::string_view label = route != nullptr ? std::string_view(route->pattern) : "unmatched";
+    prometheus::Counter* counter = nullptr;
+    prometheus::Histogram* histogram = nullptr;
+    {
+      std::lock_guard lock(series_mu);
+      auto by_method = series.find(std::string_view(method));
+      if (by_method == series.end()) by_method = series.try_emplace(method).first;
+      auto it = by_method->second.find(label);
+      if (it == by_method->second.end()) {
+        static const prometheus::Histogram::BucketBoundaries kBuckets{
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+        RouteSeries rs;
+        rs.latency = &latency->Add({{"route", std::string(label)}, {"method", method}}, kBuckets);
+        it = by_method->second.try_emplace(std::string(label), std::move(rs)).first;
+      }
+      RouteSeries& rs = it->second;
+      histogram = rs.latency;
+      for (const auto& [code, c] : rs.by_status) {
+        if (code == status) counter = c;
+      }
+      if (counter == nullptr) {
+        counter = &requests->Add({{"route", std::string(label)},
+                                  {"method", method},
+                                  {"status", std::to_string(status)}});
+        rs.by_status.emplace_back(status, counter);
+      }
+    }
+    counter->Increment();
+    histogram->Observe(seconds);
   }
 
   asio::awaitable<void> acceptLoop() {
@@ -521,7 +556,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
       const RouteMatch match = router.match(req.method, req.path);
       const size_t limit = match.route ? match.route->options.body_limit : 64 * 1024;
-      const std::string route_label = match.route ? match.route->pattern : "unmatched";
 
       Response resp;
       bool read_ok = true;
@@ -591,7 +625,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       spdlog::info("{} \"{} {}\" {} {}B {:.1f}ms rid={} who={}", remote, req.method, req.path,
                    status, bytes, seconds * 1000.0, req.request_id,
                    req.principal.empty() ? "-" : req.principal);
-      record(route_label, req.method, status, seconds);
+      record(match.route, req.method, status, seconds);
       if (!ok || !keep_alive || draining) break;
     }
   }
