@@ -13,8 +13,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "balancer/ModelNameReader.h"
 #include "balancer/RoutingStrategy.h"
-#include "common/Json.h"
 
 namespace npufleet::balancer {
 
@@ -256,21 +256,9 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
 
   asio::awaitable<http::Response> route(std::string body) {
     auto self = shared_from_this();  // keeps the router alive across suspensions
-    std::string model;
-    {
-      auto parsed = json::parseObject(body);
-      if (!parsed) co_return http::Response::error(parsed.error());
-      auto m = json::optString(*parsed, "model");
-      if (!m) co_return http::Response::error(m.error());
-      if (!m->has_value()) {
-        auto id = json::optString(*parsed, "model_id");  // the reference worker's dialect
-        if (id && id->has_value()) m = *id;
-      }
-      if (!m->has_value() || (*m)->empty()) {
-        co_return http::Response::error(Error::badRequest("'model' is required", "model"));
-      }
-      model = std::move(**m);
-    }
+    auto name = readModelName(body);
+    if (!name) co_return http::Response::error(name.error());
+    const std::string model = std::move(*name);
     std::shared_ptr<const LoadBalancingConfig> cfg;
     {
       std::lock_guard lock(mu);
