@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <future>
 #include <stdexcept>
 
 #include "auth/Keyring.h"
@@ -114,7 +115,7 @@ struct FakeWorker::State {
 
 FakeWorker::FakeWorker(asio::io_context& io, Dialect dialect, std::optional<std::string> trusted_key,
                        std::string listen)
-    : state_(std::make_shared<State>()), router_(std::make_unique<http::Router>()) {
+    : state_(std::make_shared<State>()), router_(std::make_unique<http::Router>()), io_(io) {
   state_->dialect = dialect;
   if (trusted_key) {
     auto ring = std::make_shared<auth::Keyring>();
@@ -176,7 +177,13 @@ FakeWorker::FakeWorker(asio::io_context& io, Dialect dialect, std::optional<std:
 FakeWorker::~FakeWorker() { stop(); }
 
 void FakeWorker::stop() {
-  if (server_) server_->shutdown(std::chrono::milliseconds(0), [] {});
+  if (!server_ || stopped_) return;
+  stopped_ = true;
+  // Wait until every connection has ended: they use router_, which dies with this object.
+  // With the io_context already stopped nothing runs any more, so there is nothing to wait for.
+  auto done = std::make_shared<std::promise<void>>();
+  server_->shutdown(std::chrono::milliseconds(0), [done] { done->set_value(); });
+  if (!io_.stopped()) done->get_future().wait_for(std::chrono::seconds(5));
 }
 
 std::vector<RecordedRequest> FakeWorker::requests() const {

@@ -47,6 +47,8 @@ class FakeWorker {
   std::shared_ptr<State> state_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
+  boost::asio::io_context& io_;
+  bool stopped_ = false;
   uint16_t port_ = 0;
 };
 

@@ -170,8 +170,10 @@ TEST_F(NpuFleetTest, AssigningTheRoleDetectsEveryDialectThroughSignedRequests) {
   FakeWorker minimal(io_, Dialect::kMinimalLinux, kKey);
 
   auto a = addWorker("ours", ours.port());
-  EXPECT_EQ(registry_->state(a.id)->detection_status, DetectionStatus::kDetecting)
-      << "detection must be marked before the create call returns";
+  // Detection is marked before the create call returns (on loopback it may even be finished).
+  const auto started = registry_->state(a.id)->detection_status;
+  EXPECT_TRUE(started == DetectionStatus::kDetecting || started == DetectionStatus::kDetected)
+      << detectionStatusName(started);
   auto b = addWorker("seed", seed.port());
   auto c = addWorker("container", container.port());
   // Assigning the role later (not at creation) also starts detection.

@@ -164,8 +164,12 @@ void ProcessFixture::drain() {
   char chunk[4096];
   for (;;) {
     auto got = ::read(stdout_fd_, chunk, sizeof chunk);
-    if (got <= 0) return;
     std::lock_guard lock(mu_);
+    if (got <= 0) {
+      drained_ = true;
+      drained_cv_.notify_all();
+      return;
+    }
     stdout_.append(chunk, static_cast<size_t>(got));
   }
 }
@@ -183,6 +187,12 @@ std::optional<int> ProcessFixture::wait(std::chrono::milliseconds timeout) {
     pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       exit_code_ = decodeStatus(status);
+      // Let the drainer read what the process wrote last, so stdoutText() is complete (bounded:
+      // a grandchild may still hold the pipe open).
+      std::unique_lock lock(mu_);
+      if (drainer_.joinable()) {
+        drained_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return drained_; });
+      }
       return exit_code_;
     }
     if (r < 0) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -72,6 +73,8 @@ class ProcessFixture {
   std::string ready_line_;
   std::string stderr_path_;
   mutable std::mutex mu_;
+  std::condition_variable drained_cv_;
+  bool drained_ = false;  // the drainer saw EOF
   std::string stdout_;
   std::thread drainer_;
 };
