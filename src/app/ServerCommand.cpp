@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <filesystem>
@@ -105,6 +107,8 @@ int runServer(ServerFlags& flags) {
 
   // The database, tokens and keys the server creates are private to its user.
   umask(077);
+  // A file size limit makes a write fail (answered 503 by the store) instead of killing us.
+  ::signal(SIGXFSZ, SIG_IGN);
   const std::filesystem::path data_dir = config.getString("server.data_dir");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
