@@ -29,6 +29,10 @@ Result<cv::dnn::Net> buildNet(const std::string& bytes) {
     return net;
   } catch (const cv::Exception& e) {
     return Error::badRequest(std::string("OpenCV cannot import the model: ") + e.what());
+  } catch (const std::exception& e) {
+    // The importer also lets standard exceptions through (std::length_error for a tensor of
+    // absurd size, found by the worker_onnx_model fuzz target).
+    return Error::badRequest(std::string("OpenCV cannot import the model: ") + e.what());
   }
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "worker/ProtobufReader.h"
 
@@ -19,7 +22,7 @@ namespace graph_field {
 constexpr uint32_t kNode = 1, kInitializer = 5, kInput = 11, kOutput = 12;
 }
 namespace node_field {
-constexpr uint32_t kOpType = 4;
+constexpr uint32_t kInput = 1, kOutput = 2, kOpType = 4;
 }
 namespace value_info_field {
 constexpr uint32_t kName = 1, kType = 2;
@@ -129,17 +132,25 @@ Status parseGraph(std::string_view bytes, OnnxModelInfo& info) {
   std::vector<TensorSpec> graph_inputs;
   std::set<std::string> initializers;
   std::set<std::string> seen_ops;
+  // Each node's inputs and outputs, in graph order, for the check that every value a node reads
+  // is defined before it.
+  std::vector<std::pair<std::vector<std::string_view>, std::vector<std::string_view>>> nodes;
   while (auto f = r.next()) {
     if (f->wire_type != ProtobufReader::kLengthDelimited) continue;
     switch (f->number) {
       case graph_field::kNode: {
         ++info.node_count;
+        auto& [reads, writes] = nodes.emplace_back();
         ProtobufReader n(f->bytes);
         while (auto nf = n.next()) {
-          if (nf->number == node_field::kOpType &&
-              nf->wire_type == ProtobufReader::kLengthDelimited) {
+          if (nf->wire_type != ProtobufReader::kLengthDelimited) continue;
+          if (nf->number == node_field::kOpType) {
             std::string op(nf->bytes);
             if (seen_ops.insert(op).second) info.op_types.push_back(op);
+          } else if (nf->number == node_field::kInput) {
+            reads.push_back(nf->bytes);
+          } else if (nf->number == node_field::kOutput) {
+            writes.push_back(nf->bytes);
           }
         }
         if (n.failed()) return malformed("bad NodeProto");
@@ -169,6 +180,20 @@ Status parseGraph(std::string_view bytes, OnnxModelInfo& info) {
     }
   }
   if (r.failed()) return malformed("bad GraphProto");
+  // ONNX graphs are topologically sorted: a node reads graph inputs, initializers and outputs of
+  // earlier nodes ("" marks an omitted optional input). OpenCV's importer dereferences a value
+  // that is none of these (a crash the worker_onnx_model fuzz target found), so refuse it here.
+  std::set<std::string_view> defined(initializers.begin(), initializers.end());
+  for (const auto& in : graph_inputs) defined.insert(in.name);
+  for (const auto& [reads, writes] : nodes) {
+    for (auto name : reads) {
+      if (!name.empty() && !defined.contains(name)) {
+        return malformed("a node reads '" + std::string(name) +
+                         "', which no graph input, initializer or earlier node defines");
+      }
+    }
+    defined.insert(writes.begin(), writes.end());
+  }
   for (auto& in : graph_inputs) {
     if (!initializers.contains(in.name)) info.inputs.push_back(std::move(in));
   }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
+#include <string>
+#include <string_view>
 
 #include "worker/tests/TestModels.h"
 
@@ -33,6 +36,31 @@ TEST(OnnxModelInfo, ReadsOpsetAndOperators) {
   EXPECT_EQ(info->inputs[0].shape, (std::vector<int64_t>{1, 1, 28, 28}));
   EXPECT_EQ(info->op_types.front(), "Conv");
   EXPECT_EQ(info->node_count, 9u);
+}
+
+// Found by fuzz/worker/OnnxModelFuzzer: a node reading a value nothing defines made OpenCV's
+// importer dereference null. The parser now refuses such a graph before OpenCV sees it.
+TEST(OnnxModelInfo, RejectsANodeReadingAnUndefinedValue) {
+  auto bytes = readAll(std::string(NPUFLEET_SOURCE_DIR) +
+                       "/fuzz/regressions/worker_onnx_model/conv-weight-never-defined");
+  auto info = parseOnnxModel(std::string_view(bytes).substr(1));  // byte 0: the fuzzer's mode
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.error().message.find("'W'"), std::string::npos) << info.error().message;
+}
+
+// The check above must not refuse real models: every node test of libonnx-testdata parses.
+TEST(OnnxModelInfo, EveryOnnxNodeTestModelParses) {
+  const std::filesystem::path dir = "/usr/share/libonnx-testdata/data/node";
+  if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << dir << " missing (libonnx-testdata)";
+  size_t models = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto path = e.path() / "model.onnx";
+    if (!std::filesystem::exists(path)) continue;
+    auto info = parseOnnxModel(readAll(path.string()));
+    EXPECT_TRUE(info.ok()) << path << ": " << info.error().message;
+    ++models;
+  }
+  EXPECT_GT(models, 100u);
 }
 
 TEST(OnnxModelInfo, RejectsEmptyAndGarbage) {
