@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <sstream>
+#include <string_view>
+#include <variant>
 #include <toml++/toml.h>
 
 extern char** environ;  // NOLINT
@@ -20,6 +23,48 @@ std::string typeName(ConfigType t) {
     case ConfigType::kStringList: return "a list of strings";
   }
   return "a value";
+}
+
+// A TOML string as toml++ prints simple ones ('literal'), or a basic string with escapes when
+// a literal cannot hold it (a quote, a newline, a control character). toml++'s own printer is
+// not used: it writes a string that starts with a newline as a multi-line literal, whose first
+// newline a reader drops (found by fuzz/config/ConfigTomlFuzzer).
+std::string tomlString(std::string_view s) {
+  const bool literal = std::none_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return ch == '\'' || (c < 0x20 && ch != '\t') || c == 0x7F;
+  });
+  if (literal) return "'" + std::string(s) + "'";
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string tomlStringList(const std::vector<std::string>& items) {
+  if (items.empty()) return "[]";
+  std::string out = "[ ";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + tomlString(items[i]);
+  return out + " ]";
 }
 
 std::string upper(std::string s) {
@@ -135,18 +180,14 @@ Status Config::assign(const ConfigKey& key, ConfigValue value, const std::string
 }
 
 Status Config::loadTomlFile(const std::string& path) {
-  toml::table table;
-  try {
-    table = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << "config file " << path << ": " << e.description() << " at line "
-        << e.source().begin.line;
-    return Error::badRequest(msg.str(), "config");
-  }
+  // The file's own text, not toml++'s re-serialization of it, which changed some values (a
+  // string starting with a newline lost it; found by fuzz/config/ConfigTomlFuzzer).
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::badRequest("config file " + path + ": cannot be read", "config");
   std::ostringstream text;
-  text << table;
-  return loadTomlString(text.str(), path);
+  text << in.rdbuf();
+  if (in.bad()) return Error::badRequest("config file " + path + ": cannot be read", "config");
+  return loadTomlString(text.str(), "file " + path);
 }
 
 Status Config::loadTomlString(const std::string& text, const std::string& origin) {
@@ -251,20 +292,30 @@ std::string Config::render() const {
     out << key.key << " = ";
     const auto& v = values_.at(key.name());
     if (key.secret) {
-      bool empty = std::holds_alternative<std::string>(v) && std::get<std::string>(v).empty();
-      out << (empty ? "\"\"" : "\"********\"");
+      // Masked; an unset one shows as unset ("" or []), not as a hidden value.
+      const auto* list = std::get_if<std::vector<std::string>>(&v);
+      const auto* text = std::get_if<std::string>(&v);
+      if (list != nullptr && list->empty()) {
+        out << "[]";
+      } else {
+        out << (text != nullptr && text->empty() ? "\"\"" : "\"********\"");
+      }
     } else {
       std::visit(
           [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::string>) {
-              out << toml::value<std::string>(x);
+              out << tomlString(x);
             } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-              toml::array arr;
-              for (const auto& s : x) arr.push_back(s);
-              out << arr;
+              out << tomlStringList(x);
             } else if constexpr (std::is_same_v<T, bool>) {
               out << (x ? "true" : "false");
+            } else if constexpr (std::is_same_v<T, double>) {
+              // Shortest text that reads back as the same double (a stream's default six
+              // digits printed 1.2345678 as 1.23457).
+              char text[64];
+              auto [end, ec] = std::to_chars(text, text + sizeof text, x);
+              out << std::string_view(text, static_cast<size_t>(end - text));
             } else {
               out << x;
             }
@@ -290,7 +341,7 @@ std::function<std::string(const ConfigValue&)> intRange(int64_t lo, int64_t hi) 
 std::function<std::string(const ConfigValue&)> doubleRange(double lo, double hi) {
   return [lo, hi](const ConfigValue& v) -> std::string {
     auto x = std::get<double>(v);
-    if (x < lo || x > hi) {
+    if (!(x >= lo && x <= hi)) {  // NaN fails every comparison: refuse it too
       std::ostringstream msg;
       msg << "must be between " << lo << " and " << hi << ", got " << x;
       return msg.str();
