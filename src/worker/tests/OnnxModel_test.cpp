@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <string>
 #include <thread>
 
 #include "worker/tests/TestModels.h"
@@ -62,6 +63,25 @@ TEST(OnnxModel, ConcurrentRunsMatchASerialRun) {
   EXPECT_EQ(mismatches, 0);
   EXPECT_GE(model->netsBuilt(), 1u);
   EXPECT_LE(model->netsBuilt(), 5u);
+}
+
+// Found by fuzz/worker/OnnxModelFuzzer: models our parser accepts on which OpenCV 4.6's importer
+// dies (SIGSEGV, SIGFPE). The import is tried in a child first, so the model is refused and this
+// process, the worker, carries on.
+TEST(OnnxModel, ModelsThatCrashOpenCVAreRefusedAndTheWorkerLives) {
+  for (const char* name : {"opencv-segv-on-input-type", "opencv-fpe-on-zero-pads"}) {
+    auto file = testing::readAll(std::string(NPUFLEET_SOURCE_DIR) +
+                                 "/fuzz/regressions/worker_onnx_model/" + name);
+    const std::string bytes = file.substr(1);  // byte 0: the fuzzer's mode
+    auto info = parseOnnxModel(bytes);
+    ASSERT_TRUE(info.ok()) << name << ": " << info.error().message;
+    auto model = OnnxModel::load(name, bytes, *info);
+    // Whether OpenCV dies or throws depends on what the memory it misreads holds (it died under
+    // ASan, throws in a release build); refused it is, either way.
+    ASSERT_FALSE(model.ok()) << name;
+    EXPECT_NE(model.error().message.find("OpenCV"), std::string::npos) << model.error().message;
+  }
+  EXPECT_TRUE(loadSample("embedding-mlp"));  // and a good model still loads
 }
 
 TEST(OnnxModel, RefusesNonFloatInputs) {
