@@ -191,7 +191,9 @@ void registerNpuRoutes(http::Router& router, ApiContext& ctx, NpuApi& npu) {
     if (!*ip) co_return Response::error(Error::badRequest("'ip' is required", "ip"));
     auto port = json::optInt(*body, "npuPort");
     if (!port) co_return Response::error(port.error());
-    int p = static_cast<int>(port->value_or(fleet::kDefaultNpuPort));
+    // Range first: narrowing 4294975297 to int gave 8001, a port the caller never asked for.
+    const int64_t requested = port->value_or(fleet::kDefaultNpuPort);
+    const int p = requested < 1 || requested > 65535 ? 0 : static_cast<int>(requested);
     if (auto st = fleet::NodeService::validateAddress(**ip); !st) co_return Response::error(st.error());
     if (auto st = fleet::NodeService::validatePort(p); !st) co_return Response::error(st.error());
     auto r = co_await npu.detector.detect(**ip, p);
