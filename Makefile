@@ -5,7 +5,7 @@ PRESET ?= default
 BUILD  := build/$(PRESET)
 JOBS   ?= 2
 
-.PHONY: all deps build web web-dist test test-native test-web test-asan test-tsan demo release bench soak fuzz clean format
+.PHONY: all deps build web web-dist test test-native test-fuzz test-web test-asan test-tsan demo release bench soak fuzz fuzz-build clean format
 
 all: build
 
@@ -16,9 +16,11 @@ build: deps
 	@[ -f $(BUILD)/build.ninja ] || cmake --preset $(PRESET) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every suite: C++ unit and integration (ctest), the UI's type check and unit tests, then the
-# browser end-to-end test against a real control plane and worker.
-test: test-native test-web
+# Every suite: C++ unit and integration (ctest, which also replays every fuzz corpus and
+# regression input through the fuzz harnesses), a short libFuzzer run of every fuzz target, the
+# UI's type check and unit tests, then the browser end-to-end test against a real control plane
+# and worker.
+test: test-native test-fuzz test-web
 
 test-native: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -59,9 +61,19 @@ SOAK_SECONDS ?= 600
 soak: build
 	@SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh $(BUILD)
 
-fuzz:
-	@$(MAKE) --no-print-directory PRESET=fuzz build
-	@scripts/run-fuzzers.sh build/fuzz 60
+# The libFuzzer targets (clang-14, build/fuzz; docs/fuzzing.md): `make test` runs each for
+# NPUFLEET_FUZZ_SMOKE_SECONDS (10) through ctest, `make fuzz` for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+
+fuzz-build: deps
+	@[ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j $(JOBS) --target fuzzers
+
+test-fuzz: fuzz-build
+	@cd build/fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
+
+fuzz: fuzz-build
+	@scripts/run-fuzzers.sh build/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build
