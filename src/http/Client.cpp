@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -93,9 +94,60 @@ struct Connection {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<SslStream> secure;
 
+  // Kept with the connection so that its capacity is reused by every exchange on it.
+  beast::flat_buffer buffer;
+
   beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
   explicit operator bool() const { return plain || secure; }
 };
+
+// Plain loops: find_first_of with a set of characters calls memchr once per character.
+bool hasLineBreak(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+bool isBadFieldName(std::string_view s) {
+  if (s.empty()) return true;
+  for (char c : s) {
+    if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+// The request line and header block, written by hand: Beast's fields container and serializer
+// cost an allocation per field and a slow buffer walk for the dozen headers a signed request
+// carries. Content-Length as Beast's prepare_payload sets it; keep-alive is HTTP/1.1's default.
+// Empty when a method, target or header would break the framing (CR or LF in it, a space in the
+// method or target, a header name that is not a token).
+std::string requestHead(const ClientRequest& req) {
+  if (isBadFieldName(req.method) || hasLineBreak(req.target) || hasLineBreak(req.host) ||
+      req.target.find(' ') != std::string::npos) {
+    return {};
+  }
+  std::string head;
+  head.reserve(512);
+  head.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\n");
+  if (!req.headers.has("Host")) {  // the caller's own Host wins, as the signer assumes
+    head.append("Host: ").append(req.host).append(":").append(std::to_string(req.port)).append("\r\n");
+  }
+  for (const auto& [k, v] : req.headers.all()) {
+    if (isBadFieldName(k) || hasLineBreak(v)) return {};
+    if (beast::iequals(k, "Content-Length") ||
+        beast::iequals(k, "Transfer-Encoding") || beast::iequals(k, "Connection")) {
+      continue;  // framing is ours
+    }
+    head.append(k).append(": ").append(v).append("\r\n");
+  }
+  const bool body_expected = req.method == "POST" || req.method == "PUT" || req.method == "OPTIONS";
+  if (!req.body.empty() || body_expected) {
+    head.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
+  }
+  head.append("\r\n");
+  return head;
+}
 
 struct Pooled {
   Connection conn;
@@ -198,19 +250,20 @@ struct Client::Impl {
   // One attempt on one connection. `stale` marks a failure before any response byte, which on a
   // pooled connection may just mean the peer closed it while idle.
   template <class Stream>
-  asio::awaitable<ClientResult> exchange(Stream& stream, beast::tcp_stream& tcp_layer,
-                                         const ClientRequest& req,
+  asio::awaitable<ClientResult> exchange(Stream& stream, Connection& conn, const ClientRequest& req,
                                          std::chrono::steady_clock::time_point deadline,
                                          bool& keep, bool& stale) {
     ClientResult result;
-    bhttp::request<bhttp::string_body> out{bhttp::string_to_verb(req.method), req.target, 11};
-    out.set(bhttp::field::host, req.host + ":" + std::to_string(req.port));
-    for (const auto& [k, v] : req.headers.all()) out.set(k, v);
-    out.body() = req.body;
-    out.keep_alive(true);
-    out.prepare_payload();
+    beast::tcp_stream& tcp_layer = conn.tcp();
+    const std::string head = requestHead(req);
+    if (head.empty()) {
+      result.failure = ClientFailure::kProtocol;
+      result.message = "request not sent: a CR or LF (or a space) in its method, target or headers";
+      co_return result;
+    }
     tcp_layer.expires_at(deadline);
-    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
+    auto [wec, wn] = co_await asio::async_write(stream, out, kTuple);
     if (wec) {
       stale = true;
       result.failure = wec == beast::error::timeout ? ClientFailure::kTimeout : ClientFailure::kReset;
@@ -218,7 +271,8 @@ struct Client::Impl {
                                                     : "connection lost: " + wec.message();
       co_return result;
     }
-    beast::flat_buffer buffer;
+    beast::flat_buffer& buffer = conn.buffer;
+    buffer.clear();
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(req.max_response_bytes);
     parser.header_limit(64 * 1024);
@@ -249,7 +303,7 @@ struct Client::Impl {
     result.response.status = static_cast<int>(msg.result_int());
     for (const auto& f : msg) result.response.headers.add(std::string(f.name_string()), std::string(f.value()));
     result.response.body = std::move(msg.body());
-    keep = msg.keep_alive();
+    keep = msg.keep_alive() && buffer.size() == 0;  // bytes past the response: not reusable
     co_return result;
   }
 
@@ -312,9 +366,9 @@ struct Client::Impl {
       bool stale = false;
       ClientResult r;
       if (conn.secure) {
-        r = co_await exchange(*conn.secure, conn.tcp(), req, deadline, keep, stale);
+        r = co_await exchange(*conn.secure, conn, req, deadline, keep, stale);
       } else {
-        r = co_await exchange(*conn.plain, conn.tcp(), req, deadline, keep, stale);
+        r = co_await exchange(*conn.plain, conn, req, deadline, keep, stale);
       }
       if (r.ok()) {
         if (keep) {

@@ -16,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -222,6 +223,56 @@ Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const ServerOptions& 
   return ctx;
 }
 
+// Plain loops: find_first_of with a set of characters calls memchr once per character.
+bool hasLineBreak(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+bool isBadFieldName(std::string_view s) {
+  if (s.empty()) return true;
+  for (char c : s) {
+    if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+bool noBodyAllowed(int status) { return status / 100 == 1 || status == 204 || status == 304; }
+
+// The status line and header block of a complete response, written by hand: Beast's fields
+// allocate per field and its serializer walks them slowly, a cost paid on every request. The
+// framing is what Beast's keep_alive() and prepare_payload() would set (Content-Length of the
+// body, also for HEAD; none for 1xx, 204 and 304); Server and X-Request-Id are the server's own,
+// and a handler's header that would break the framing is dropped.
+std::string responseHead(const Response& resp, const std::string& server,
+                         const std::string& request_id, unsigned version, bool keep_alive) {
+  std::string head;
+  head.reserve(256);
+  head.append(version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ").append(std::to_string(resp.status));
+  head.append(" ").append(bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status)));
+  head.append("\r\n");
+  for (const auto& [k, v] : resp.headers.all()) {
+    if (isBadFieldName(k) || hasLineBreak(v)) continue;
+    if (beast::iequals(k, "Server") || beast::iequals(k, "X-Request-Id") ||
+        beast::iequals(k, "Content-Length") || beast::iequals(k, "Transfer-Encoding") ||
+        beast::iequals(k, "Connection")) {
+      continue;
+    }
+    head.append(k).append(": ").append(v).append("\r\n");
+  }
+  head.append("Server: ").append(server).append("\r\nX-Request-Id: ").append(request_id);
+  head.append("\r\n");
+  if (version >= 11 && !keep_alive) head.append("Connection: close\r\n");
+  if (version < 11 && keep_alive) head.append("Connection: keep-alive\r\n");
+  if (!noBodyAllowed(resp.status)) {
+    head.append("Content-Length: ").append(std::to_string(resp.body.size())).append("\r\n");
+  }
+  head.append("\r\n");
+  return head;
+}
+
 }  // namespace
 
 // One accepted connection. The request loop is written once, over either stream type; the
@@ -230,6 +281,9 @@ struct Connection {
   virtual ~Connection() = default;
   virtual beast::tcp_stream& tcp() = 0;
   std::atomic<bool> busy{false};
+  // Set when the connection ends with request bytes left unread (a body refused with 413 or a
+  // malformed one): closing then would send a RST that can destroy the answer in flight.
+  bool unread_input = false;
 };
 
 template <class Stream>
@@ -357,9 +411,29 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     conn.tcp().socket().close(ignored);
   }
 
+  // Lingering close (as nginx's lingering_close): after the answer, stop sending and read and
+  // drop what the client still sends, until it closes, for at most 2 s and 16 MiB. Closing a
+  // socket with unread bytes makes the kernel send a RST, and a client that gets the RST before
+  // it has read the 413 loses the 413.
+  asio::awaitable<void> lingerClose(Connection& conn) {
+    boost::system::error_code ec;
+    auto& tcp_layer = conn.tcp();
+    if (!tcp_layer.socket().is_open()) co_return;
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_layer.expires_after(std::chrono::seconds(2));
+    std::array<char, 16 * 1024> scratch;
+    size_t dropped = 0;
+    while (!ec && dropped < 16 * 1024 * 1024 && !draining) {
+      size_t n = 0;
+      std::tie(ec, n) = co_await tcp_layer.async_read_some(asio::buffer(scratch), kTuple);
+      dropped += n;
+    }
+  }
+
   asio::awaitable<void> plainSession(std::shared_ptr<StreamConnection<beast::tcp_stream>> conn) {
     auto self = shared_from_this();
     co_await requestLoop(*conn, conn->stream, remoteOf(*conn));
+    if (conn->unread_input) co_await lingerClose(*conn);
     closeSocket(*conn);
     forget(conn);
   }
@@ -382,6 +456,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
             options.write_timeout, std::chrono::seconds(2)));
         co_await stream.async_shutdown(kTuple);
       }
+      if (conn->unread_input) co_await lingerClose(*conn);
     }
     closeSocket(*conn);
     forget(conn);
@@ -459,16 +534,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   template <class Stream>
   asio::awaitable<bool> writeResponse(Stream& stream, const Request& req, Response& resp,
                                       unsigned version, bool keep_alive) {
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(resp.status), version};
-    for (const auto& [k, v] : resp.headers.all()) out.insert(k, v);
-    out.set(bhttp::field::server, options.service_name);
-    out.set("X-Request-Id", req.request_id);
-    out.body() = std::move(resp.body);
-    out.keep_alive(keep_alive);
-    out.prepare_payload();
-    if (req.method == "HEAD") out.body().clear();
+    const std::string head = responseHead(resp, options.service_name, req.request_id, version,
+                                          keep_alive);
+    const bool bodiless = req.method == "HEAD" || noBodyAllowed(resp.status);
+    const std::array<asio::const_buffer, 2> out{
+        asio::buffer(head), bodiless ? asio::const_buffer() : asio::buffer(resp.body)};
     beast::get_lowest_layer(stream).expires_after(options.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+    auto [ec, n] = co_await asio::async_write(stream, out, kTuple);
     co_return !ec;
   }
 
@@ -511,8 +583,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       auto hec = co_await readHeaderBlock(stream, buffer, options.header_limit);
       const bool obs_fold = !hec && hasObsFold(bytesOf(buffer));
       if (!hec) {
-        std::tie(hec, std::ignore) =
-            co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+        // The whole header is in `buffer` now: parse it in place. Beast's async read would post
+        // its completion although no byte is read, a scheduler round trip per request.
+        buffer.consume(header_parser.put(buffer.data(), hec));
+        if (hec == bhttp::error::need_more) {
+          std::tie(hec, std::ignore) =
+              co_await bhttp::async_read_header(stream, buffer, header_parser, kTuple);
+        }
       }
       conn->busy = true;
       const auto started = std::chrono::steady_clock::now();
@@ -568,8 +645,20 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         conn->tcp().expires_after(options.body_timeout);
         boost::system::error_code bec = bhttp::error::body_limit;
         if (!declared || *declared <= limit) {
-          auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-          bec = read_ec;
+          // What the buffer already holds is parsed in place (usually the whole body of a small
+          // request); only the rest is read.
+          parser.eager(true);
+          bec = {};
+          while (!parser.is_done() && buffer.size() > 0) {
+            const size_t used = parser.put(buffer.data(), bec);
+            buffer.consume(used);
+            if (bec || used == 0) break;
+          }
+          if (bec == bhttp::error::need_more) bec = {};
+          if (!bec && !parser.is_done()) {
+            auto [read_ec, read_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+            bec = read_ec;
+          }
         }
         if (bec) {
           read_ok = false;
@@ -598,6 +687,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         }
       } else {
         keep_alive = false;  // the unread body makes the connection unusable
+        conn->unread_input = true;
       }
 
       const int status = resp.status;

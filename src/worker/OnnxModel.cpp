@@ -28,7 +28,16 @@ std::string shapeText(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+// Held while OpenCV imports a model and while the import check forks, so that no thread is
+// inside the importer (holding its locks) at the moment of the fork: the child would wait on
+// them forever.
+std::mutex& importMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 Result<cv::dnn::Net> buildNet(const std::string& bytes) {
+  std::lock_guard lock(importMutex());
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
     net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
@@ -47,10 +56,12 @@ Result<cv::dnn::Net> buildNet(const std::string& bytes) {
 // parser (a null dereference, an integer division by zero: fuzz/regressions/worker_onnx_model).
 // So a model is imported once in a forked child first; a child that dies, or is not done in
 // time, means the model is refused and the worker lives on. The child only imports and _exits.
-constexpr auto kImportCheckTimeout = std::chrono::minutes(5);
+constexpr auto kImportCheckTimeout = std::chrono::minutes(2);
 
 Status importSurvives(const std::string& bytes) {
+  std::unique_lock lock(importMutex());
   const pid_t pid = ::fork();
+  if (pid != 0) lock.unlock();
   if (pid < 0) return Error::internal("cannot check the model in a child process (fork failed)");
   if (pid == 0) {
     // Die by the signal itself, not through a sanitizer's or fuzzer's handler, so the parent sees
@@ -73,7 +84,7 @@ Status importSurvives(const std::string& bytes) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      return Error::badRequest("OpenCV did not finish importing the model in 5 minutes");
+      return Error::badRequest("OpenCV did not finish importing the model in 2 minutes");
     }
     std::this_thread::sleep_for(pause);
   }

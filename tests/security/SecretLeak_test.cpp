@@ -238,8 +238,11 @@ TEST_F(SecretLeakTest, NoSecretInAnyLogLineResponseOrCommandOutput) {
   const std::string token_file = server.dir / "cli.token";
   writePrivate(token_file, admin2 + "\n");
   const std::string bad_file = server.dir / "bad.token";
-  writePrivate(bad_file, admin2.substr(0, admin2.size() - 1) + "0\n");
-  secrets.push_back({"cli near-miss", admin2.substr(0, admin2.size() - 1) + "0"});
+  // One character off: the last one changed (never to itself, or the "bad" token is the token).
+  const std::string near_miss =
+      admin2.substr(0, admin2.size() - 1) + (admin2.back() == '0' ? "1" : "0");
+  writePrivate(bad_file, near_miss + "\n");
+  secrets.push_back({"cli near-miss", near_miss});
   int code = 0;
   run("token list", {"token", "list", "--server", base, "--token-file", token_file}, {}, &code);
   EXPECT_EQ(code, 0);

@@ -206,6 +206,18 @@ TEST_F(ServerApiTest, BodyLimitAndUnknownRoutes) {
   EXPECT_NE(wrong_method.headers.get("Allow").find("GET"), std::string::npos);
 }
 
+// A body refused with 413 is left unread; the server must not reset the connection under the
+// answer (it reads and drops the rest first), or a client still sending loses the 413.
+TEST_F(ServerApiTest, RefusedLargeBodyStillGets413) {
+  const std::string huge(1024 * 1024, 'x');
+  for (int i = 0; i < 20; ++i) {
+    auto r = call("POST", "/api/fleet/nodes", huge);
+    ASSERT_EQ(r.status, 413) << "attempt " << i << ": " << r.failure;
+    EXPECT_EQ(r.json().at("error").at("code"), "payload_too_large");
+  }
+  EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
+}
+
 // The node's JSON shape is pinned by a golden file (ids and times normalised).
 TEST_F(ServerApiTest, NodeShapeMatchesGoldenFile) {
   auto r = call("POST", "/api/fleet/nodes",
