@@ -3,6 +3,13 @@
 #include "auth/ServiceSigner.h"
 
 #include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+#include <vector>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -124,6 +131,41 @@ TEST(ServiceSigner, SignUsesClockSecondsAndAFresh128BitNonceEachTime) {
   EXPECT_NE(a.headers.get("X-Service-Nonce"), b.headers.get("X-Service-Nonce"));
 }
 
+// Nonces are drawn in blocks per thread: across several blocks none repeats, and a forked child
+// does not hand out the nonce its parent hands out next.
+TEST(ServiceSigner, NoncesStayUniqueAcrossBlocksAndFork) {
+  FakeClock clock(kTs);
+  auto signer = ServiceSigner::create("main-backend", kKey, clock);
+  ASSERT_TRUE(signer.ok());
+  auto nonce = [&] {
+    auto r = sampleRequest();
+    EXPECT_TRUE(signer->sign(r).ok());
+    return std::string(r.headers.get("X-Service-Nonce"));
+  };
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(nonce()).second) << "repeat at " << i;
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string child = nonce();
+    const ssize_t n = ::write(fds[1], child.data(), child.size());
+    ::_exit(n == static_cast<ssize_t>(child.size()) ? 0 : 1);
+  }
+  const std::string parent = nonce();
+  char buf[64] = {};
+  const ssize_t n = ::read(fds[0], buf, sizeof buf);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  ASSERT_EQ(n, 32);
+  EXPECT_NE(std::string(buf, 32), parent);
+  EXPECT_EQ(seen.count(std::string(buf, 32)), 0u);
+}
+
 TEST(ServiceSigner, V1CanBeLeftOutForV2OnlyDeployments) {
   FakeClock clock(kTs);
   SignerOptions opts;
@@ -159,6 +201,25 @@ TEST(ServiceSigner, CreateRejectsBadServiceIdAndShortKeyWithoutEchoingTheKey) {
   auto short_key = ServiceSigner::create("main-backend", "s3cr3t-short", clock);
   ASSERT_FALSE(short_key.ok());
   EXPECT_EQ(short_key.error().message.find("s3cr3t-short"), std::string::npos);
+}
+
+// RFC 4231 vectors, with keys interleaved (more than a thread caches) and from several threads:
+// the per-thread prepared contexts must give the same MAC as a fresh computation every time.
+TEST(SignatureFormat, HmacMatchesRfc4231WithManyKeysAndThreads) {
+  const std::string key1(20, '\x0b');
+  auto check = [&](int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      EXPECT_EQ(hmacSha256Hex(key1, "Hi There"),
+                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+      EXPECT_EQ(hmacSha256Hex("Jefe", "what do ya want for nothing?"),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+      for (int k = 0; k < 12; ++k) hmacSha256Hex("other-key-" + std::to_string(k), "x");
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(check, 50);
+  check(50);
+  for (auto& t : threads) t.join();
 }
 
 TEST(SignatureFormat, ParseTimestampAcceptsDigitsOnly) {
