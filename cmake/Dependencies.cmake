@@ -27,3 +27,10 @@ target_include_directories(npufleet_boost SYSTEM INTERFACE ${Boost_INCLUDE_DIRS}
 target_link_libraries(npufleet_boost INTERFACE Boost::json Boost::url Threads::Threads)
 target_compile_definitions(npufleet_boost INTERFACE
   BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_ASIO_HAS_CO_AWAIT)
+# Debug builds (the sanitizer presets) route BOOST_ASSERT through src/common/BoostAssert.cpp,
+# which aborts on every failed assertion but one known to be wrong in Beast 1.81.
+add_library(npufleet_boost_assert STATIC ${PROJECT_SOURCE_DIR}/src/common/BoostAssert.cpp)
+target_include_directories(npufleet_boost_assert SYSTEM PRIVATE ${Boost_INCLUDE_DIRS})
+target_compile_options(npufleet_boost_assert PRIVATE -Wall -Wextra -Werror)
+target_compile_definitions(npufleet_boost INTERFACE $<$<CONFIG:Debug>:BOOST_ENABLE_ASSERT_HANDLER>)
+target_link_libraries(npufleet_boost INTERFACE $<$<CONFIG:Debug>:npufleet_boost_assert>)

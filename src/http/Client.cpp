@@ -101,22 +101,6 @@ struct Connection {
   explicit operator bool() const { return plain || secure; }
 };
 
-// Plain loops: find_first_of with a set of characters calls memchr once per character.
-bool hasLineBreak(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
-bool isBadFieldName(std::string_view s) {
-  if (s.empty()) return true;
-  for (char c : s) {
-    if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
 // The request line and header block, written by hand: Beast's fields container and serializer
 // cost an allocation per field and a slow buffer walk for the dozen headers a signed request
 // carries. Content-Length as Beast's prepare_payload sets it; keep-alive is HTTP/1.1's default.

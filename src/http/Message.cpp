@@ -152,6 +152,22 @@ Response Response::error(const Error& error) {
   return json(httpStatus(error.code), body);
 }
 
+// Plain loops: find_first_of with a set of characters calls memchr once per character.
+bool hasLineBreak(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+bool isBadFieldName(std::string_view s) {
+  if (s.empty()) return true;
+  for (char c : s) {
+    if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 std::optional<std::string> percentDecode(std::string_view in) {
   std::string out;
   out.reserve(in.size());

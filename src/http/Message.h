@@ -72,6 +72,11 @@ struct Response {
   static Response error(const Error& error);
 };
 
+// For writing a message head by hand (server and client): a value with CR or LF, or a field name
+// that is empty or holds ':', a space, a tab, CR or LF, would break the message's framing.
+bool hasLineBreak(std::string_view s);
+bool isBadFieldName(std::string_view s);
+
 // Percent-decodes a URL component; nullopt on a malformed escape.
 std::optional<std::string> percentDecode(std::string_view in);
 

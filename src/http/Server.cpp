@@ -223,22 +223,6 @@ Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const ServerOptions& 
   return ctx;
 }
 
-// Plain loops: find_first_of with a set of characters calls memchr once per character.
-bool hasLineBreak(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
-bool isBadFieldName(std::string_view s) {
-  if (s.empty()) return true;
-  for (char c : s) {
-    if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
-  }
-  return false;
-}
-
 bool noBodyAllowed(int status) { return status / 100 == 1 || status == 204 || status == 304; }
 
 // The status line and header block of a complete response, written by hand: Beast's fields
