@@ -88,8 +88,12 @@ std::string describeHandshakeError(SSL* ssl, const boost::system::error_code& ec
   return text;
 }
 
-// A connection, plain or TLS over TCP; tcp() is the layer that carries timeouts.
+// A connection, plain or TLS over TCP; tcp() is the layer that carries timeouts. Everything
+// that touches it runs on its own strand, Beast's timeout handler included: that handler closes
+// the socket, and on another thread it raced the exchange that saw the timeout and destroyed the
+// connection (two closes of one descriptor; found by TSan).
 struct Connection {
+  asio::any_io_executor strand;
   std::shared_ptr<ssl::context> context;  // declared first: outlives `secure`
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<SslStream> secure;
@@ -186,8 +190,9 @@ struct Client::Impl {
   // A fresh, unconnected connection of the request's kind; false (with `failed` set) when the
   // request's CA file cannot be used.
   bool open(Connection& conn, const ClientRequest& req, ClientResult& failed) {
+    conn.strand = asio::make_strand(executor);
     if (!req.tls) {
-      conn.plain = std::make_unique<beast::tcp_stream>(executor);
+      conn.plain = std::make_unique<beast::tcp_stream>(conn.strand);
       return true;
     }
     auto ctx = tlsContext(req.tls_ca_file);
@@ -197,7 +202,7 @@ struct Client::Impl {
       return false;
     }
     conn.context = *ctx;
-    conn.secure = std::make_unique<SslStream>(executor, *conn.context);
+    conn.secure = std::make_unique<SslStream>(conn.strand, *conn.context);
     return true;
   }
 
@@ -291,79 +296,94 @@ struct Client::Impl {
     co_return result;
   }
 
+  struct Attempt {
+    ClientResult result;
+    bool stale = false;  // failed before any response byte
+  };
+
+  // One attempt on `conn`, run on its strand: connects it first when `fresh`, then exchanges.
+  // The connection ends here too: back to the pool when it can carry another request, closed
+  // otherwise.
+  asio::awaitable<Attempt> attempt(Connection conn, const ClientRequest& req, const std::string& key,
+                                   bool fresh, std::chrono::steady_clock::time_point deadline) {
+    Attempt out;
+    if (fresh) {
+      ClientResult failed;
+      beast::tcp_stream* stream = &conn.tcp();
+      boost::system::error_code ec;
+      auto addr = asio::ip::make_address(req.host, ec);
+      std::vector<tcp::endpoint> endpoints;
+      if (!ec) {
+        endpoints.emplace_back(addr, req.port);
+      } else {
+        tcp::resolver resolver(conn.strand);
+        auto [rec, results] =
+            co_await resolver.async_resolve(req.host, std::to_string(req.port), kTuple);
+        if (rec) {
+          out.result.failure = ClientFailure::kResolve;
+          out.result.message = "cannot resolve '" + req.host + "': " + rec.message();
+          co_return out;
+        }
+        for (const auto& r : results) endpoints.push_back(r.endpoint());
+      }
+      auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + req.connect_timeout);
+      stream->expires_at(connect_deadline);
+      auto [cec, cep] = co_await stream->async_connect(endpoints, kTuple);
+      if (cec) {
+        if (cec == beast::error::timeout) {
+          bool total = connect_deadline == deadline;
+          out.result.failure = total ? ClientFailure::kTimeout : ClientFailure::kConnectTimeout;
+          out.result.message = total ? "timed out after " + seconds(req.total_timeout)
+                                     : "connect timed out after " + seconds(req.connect_timeout);
+        } else if (cec == asio::error::connection_refused) {
+          out.result.failure = ClientFailure::kConnectRefused;
+          out.result.message = "connection refused";
+        } else {
+          out.result.failure = ClientFailure::kConnectRefused;
+          out.result.message = "cannot connect: " + cec.message();
+        }
+        co_return out;
+      }
+      stream->socket().set_option(tcp::no_delay(true), ec);
+      if (req.tls) {
+        out.result = co_await handshake(conn, req, deadline);
+        if (!out.result.ok()) co_return out;
+      }
+    }
+    bool keep = false;
+    if (conn.secure) {
+      out.result = co_await exchange(*conn.secure, conn, req, deadline, keep, out.stale);
+    } else {
+      out.result = co_await exchange(*conn.plain, conn, req, deadline, keep, out.stale);
+    }
+    if (out.result.ok() && keep) {
+      conn.tcp().expires_never();
+      give(key, std::move(conn));
+    }
+    co_return out;
+  }
+
   asio::awaitable<ClientResult> send(ClientRequest req) {
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + req.total_timeout;
     const std::string key = poolKey(req);
 
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = false;
+    for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
       Connection conn;
-      if (attempt == 0) conn = take(key);
-      if (conn) {
-        reused = true;
-      } else {
+      if (attempt_no == 0) conn = take(key);
+      const bool reused = static_cast<bool>(conn);
+      if (!reused) {
         ClientResult failed;
         if (!open(conn, req, failed)) co_return failed;
-        beast::tcp_stream* stream = &conn.tcp();
-        boost::system::error_code ec;
-        auto addr = asio::ip::make_address(req.host, ec);
-        std::vector<tcp::endpoint> endpoints;
-        if (!ec) {
-          endpoints.emplace_back(addr, req.port);
-        } else {
-          tcp::resolver resolver(executor);
-          auto [rec, results] =
-              co_await resolver.async_resolve(req.host, std::to_string(req.port), kTuple);
-          if (rec) {
-            failed.failure = ClientFailure::kResolve;
-            failed.message = "cannot resolve '" + req.host + "': " + rec.message();
-            co_return failed;
-          }
-          for (const auto& r : results) endpoints.push_back(r.endpoint());
-        }
-        auto connect_deadline = std::min(deadline, std::chrono::steady_clock::now() + req.connect_timeout);
-        stream->expires_at(connect_deadline);
-        auto [cec, cep] = co_await stream->async_connect(endpoints, kTuple);
-        if (cec) {
-          if (cec == beast::error::timeout) {
-            bool total = connect_deadline == deadline;
-            failed.failure = total ? ClientFailure::kTimeout : ClientFailure::kConnectTimeout;
-            failed.message = total ? "timed out after " + seconds(req.total_timeout)
-                                   : "connect timed out after " + seconds(req.connect_timeout);
-          } else if (cec == asio::error::connection_refused) {
-            failed.failure = ClientFailure::kConnectRefused;
-            failed.message = "connection refused";
-          } else {
-            failed.failure = ClientFailure::kConnectRefused;
-            failed.message = "cannot connect: " + cec.message();
-          }
-          co_return failed;
-        }
-        stream->socket().set_option(tcp::no_delay(true), ec);
-        if (req.tls) {
-          ClientResult shook = co_await handshake(conn, req, deadline);
-          if (!shook.ok()) co_return shook;
-        }
       }
-      bool keep = false;
-      bool stale = false;
-      ClientResult r;
-      if (conn.secure) {
-        r = co_await exchange(*conn.secure, conn, req, deadline, keep, stale);
-      } else {
-        r = co_await exchange(*conn.plain, conn, req, deadline, keep, stale);
-      }
-      if (r.ok()) {
-        if (keep) {
-          conn.tcp().expires_never();
-          give(key, std::move(conn));
-        }
-        co_return r;
-      }
+      auto strand = conn.strand;
+      Attempt a = co_await asio::co_spawn(
+          strand, attempt(std::move(conn), req, key, !reused, deadline), asio::use_awaitable);
       // A pooled connection the worker had already closed: try once more on a fresh one.
-      if (reused && stale && std::chrono::steady_clock::now() < deadline) continue;
-      co_return r;
+      if (!a.result.ok() && reused && a.stale && std::chrono::steady_clock::now() < deadline) {
+        continue;
+      }
+      co_return std::move(a.result);
     }
     ClientResult r;
     r.failure = ClientFailure::kReset;

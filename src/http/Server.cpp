@@ -772,16 +772,17 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> don
     auto timer = std::make_shared<asio::steady_timer>(impl->io, grace);
     timer->async_wait([impl, timer](const boost::system::error_code&) {
       std::function<void()> fire;
+      size_t still_open = 0;
       {
         std::lock_guard lock(impl->mu);
         if (!impl->drained_called) {
           impl->drained_called = true;
           fire = impl->on_drained;
+          still_open = impl->connections.size();
         }
       }
       if (fire) {
-        spdlog::warn("shutdown grace period over with {} connection(s) still open",
-                     impl->connections.size());
+        spdlog::warn("shutdown grace period over with {} connection(s) still open", still_open);
         fire();
       }
     });
