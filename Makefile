@@ -36,7 +36,7 @@ web-dist:
 test-asan:
 	@$(MAKE) --no-print-directory PRESET=asan test-native
 
-# Every suite under TSan. The integration suites start the TSan-built npufleet binary with the
+# Every suite under TSan (the fuzz replays are not built there). The integration suites start the TSan-built npufleet binary with the
 # same TSAN_OPTIONS, so a race in a server or worker process stops it (exit 66) and fails its test.
 test-tsan:
 	@$(MAKE) --no-print-directory PRESET=tsan build
