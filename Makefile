@@ -36,8 +36,9 @@ web-dist:
 test-asan:
 	@$(MAKE) --no-print-directory PRESET=asan test-native
 
-# Every suite under TSan (the fuzz replays are not built there). The integration suites start the TSan-built npufleet binary with the
-# same TSAN_OPTIONS, so a race in a server or worker process stops it (exit 66) and fails its test.
+# Every suite under TSan but the fuzz replays (not built in that preset). The integration
+# suites start the TSan-built npufleet binary with the same TSAN_OPTIONS, so a race in a server
+# or worker process stops it (exit 66) and fails its test.
 test-tsan:
 	@$(MAKE) --no-print-directory PRESET=tsan build
 	@cd build/tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-suppressions.txt" \
