@@ -21,12 +21,14 @@ add_library(npufleet_opencv INTERFACE)
 target_include_directories(npufleet_opencv SYSTEM INTERFACE ${OPENCV_INCLUDE_DIR})
 target_link_libraries(npufleet_opencv INTERFACE ${OPENCV_DNN_LIB} ${OPENCV_CORE_LIB})
 
-# Boost headers (Asio/Beast) as SYSTEM, coroutine support, no deprecated interfaces.
+# Boost headers (Asio/Beast) as SYSTEM, coroutine support, no deprecated interfaces. (Beast 1.81
+# always uses boost::core::string_view, which converts to and from std::string_view; its old
+# BOOST_BEAST_USE_STD_STRING_VIEW switch only printed a deprecation note and is not set.)
 add_library(npufleet_boost INTERFACE)
 target_include_directories(npufleet_boost SYSTEM INTERFACE ${Boost_INCLUDE_DIRS})
 target_link_libraries(npufleet_boost INTERFACE Boost::json Boost::url Threads::Threads)
 target_compile_definitions(npufleet_boost INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_ASIO_HAS_CO_AWAIT)
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_HAS_CO_AWAIT)
 # Debug builds (the sanitizer presets) route BOOST_ASSERT through src/common/BoostAssert.cpp,
 # which aborts on every failed assertion but one known to be wrong in Beast 1.81.
 add_library(npufleet_boost_assert STATIC ${PROJECT_SOURCE_DIR}/src/common/BoostAssert.cpp)
