@@ -48,6 +48,7 @@
 
 #include "common/Log.h"
 #include "http/Client.h"
+#include "http/RequestFraming.h"
 #include "http/Server.h"
 #include "support/ControlPlaneWorld.h"
 
@@ -93,54 +94,19 @@ std::string_view bytesOf(const beast::flat_buffer& buffer) {
   return {static_cast<const char*>(buffer.data().data()), buffer.size()};
 }
 
-// The server's request-smuggling defences, mirrored from src/http/Server.cpp (readHeaderBlock,
-// hasObsFold, framingProblem) because they are private to its connection loop; the loopback mode
-// runs the real ones. The server first reads until it holds a whole header block (or more than
-// the limit, or bytes Beast already refuses), then refuses obs-folded lines and any
-// Transfer-Encoding but a single "chunked" on HTTP/1.1 with a 400 and closes.
+// The server's request-smuggling defences (http/RequestFraming.h), over the byte stream: read
+// until the header block is complete (or too large, or refused as it stands), then refuse
+// obs-folded lines and any Transfer-Encoding but a single "chunked" on HTTP/1.1 with a 400.
 boost::system::error_code readHeaderBlock(ByteStream& stream, beast::flat_buffer& buffer,
                                           size_t limit) {
   size_t searched = 0;
-  for (;;) {
-    const auto bytes = bytesOf(buffer);
-    if (bytes.find("\r\n\r\n", searched) != std::string_view::npos || bytes.size() > limit) break;
-    searched = bytes.size() < 3 ? 0 : bytes.size() - 3;
-    if (!bytes.empty()) {
-      bhttp::request_parser<bhttp::empty_body> probe;
-      probe.header_limit(static_cast<uint32_t>(limit));
-      boost::system::error_code ec;
-      probe.put(buffer.data(), ec);
-      if (ec && ec != bhttp::error::need_more) break;
-    }
+  while (!http::headerReadDone(bytesOf(buffer), limit, searched)) {
     boost::system::error_code ec;
     const size_t n = stream.read_some(buffer.prepare(8192), ec);
     if (ec) return ec;
     buffer.commit(n);
   }
   return {};
-}
-
-bool hasObsFold(std::string_view raw) {
-  const auto end = raw.find("\r\n\r\n");
-  if (end == std::string_view::npos) return false;
-  for (auto p = raw.find("\r\n"); p < end; p = raw.find("\r\n", p + 2)) {
-    if (raw[p + 2] == ' ' || raw[p + 2] == '\t') return true;
-  }
-  return false;
-}
-
-bool framingRefused(bool obs_fold, const bhttp::request_header<>& head) {
-  if (obs_fold) return true;
-  size_t codings = 0;
-  std::string_view value;
-  for (const auto& field : head) {
-    if (field.name() == bhttp::field::transfer_encoding) {
-      ++codings;
-      value = field.value();
-    }
-  }
-  if (codings == 0) return false;
-  return head.version() < 11 || codings > 1 || !beast::iequals(value, "chunked");
 }
 
 std::string substitute(std::string text, const fuzz::ControlPlaneWorld& world) {
@@ -197,10 +163,10 @@ void serveConnection(std::string_view bytes, size_t chunk, bool authenticate) {
     header_parser.header_limit(static_cast<uint32_t>(options.header_limit));
     header_parser.body_limit(boost::none);
     boost::system::error_code hec = readHeaderBlock(stream, buffer, options.header_limit);
-    const bool obs_fold = !hec && hasObsFold(bytesOf(buffer));
+    const bool obs_fold = !hec && http::hasObsFold(bytesOf(buffer));
     if (!hec) bhttp::read_header(stream, buffer, header_parser, hec);
     if (hec) return;  // the server answers 431 or 400, or nothing, and closes
-    if (framingRefused(obs_fold, header_parser.get())) return;  // 400 and close
+    if (!http::framingProblem(obs_fold, header_parser.get()).empty()) return;  // 400 and close
     auto& head = header_parser.get();
     checkFraming(head, true);
     http::Request req;

@@ -12,6 +12,7 @@
 #include "api/NodeRoutes.h"
 #include "api/NpuRoutes.h"
 #include "api/UserAuthMiddleware.h"
+#include "app/FleetCandidates.h"
 #include "balancer/CandidateSource.h"
 #include "balancer/InferenceRouter.h"
 #include "balancer/LoadBalancingRepository.h"
@@ -148,45 +149,6 @@ class CannedWorker final : public npu::WorkerClient, public balancer::WorkerClie
   }
 };
 
-// The router's view of the fleet, as app/ServerConfig.cpp's FleetCandidates builds it (without
-// its cache: every input starts from a fresh world).
-class RegistryCandidates final : public balancer::CandidateSource {
- public:
-  RegistryCandidates(fleet::NodeRepository& nodes, const npu::NpuRegistry& registry)
-      : nodes_(nodes), registry_(registry) {}
-
-  balancer::NodeSnapshot snapshot() const override {
-    auto out = std::make_shared<std::vector<balancer::RoutableNode>>();
-    auto nodes = nodes_.listWithRole(fleet::kNpuWorkerRole);
-    if (!nodes) return out;
-    for (const auto& n : *nodes) {
-      balancer::RoutableNode r;
-      r.nodeId = n.id;
-      r.ip = n.ip;
-      r.port = static_cast<uint16_t>(n.npu_port);
-      r.draining = n.draining;
-      r.hasRole = true;
-      auto state = registry_.state(n.id);
-      fleet::NodeStatus status = state ? state->status : n.status;
-      if (n.status == fleet::NodeStatus::kMaintenance) status = n.status;
-      r.status = status == fleet::NodeStatus::kOnline     ? balancer::NodeHealth::kOnline
-                 : status == fleet::NodeStatus::kDegraded ? balancer::NodeHealth::kDegraded
-                                                           : balancer::NodeHealth::kOffline;
-      if (state && state->capabilities) {
-        r.models = state->capabilities->models;
-        r.maxConcurrent = state->capabilities->max_concurrent;
-      }
-      if (state) r.queueDepth = state->queue_depth;
-      out->push_back(std::move(r));
-    }
-    return out;
-  }
-
- private:
-  fleet::NodeRepository& nodes_;
-  const npu::NpuRegistry& registry_;
-};
-
 // A named coroutine rather than a lambda: GCC 12 miscompiles some coroutine lambdas.
 asio::awaitable<void> dispatch(const http::Route& route, http::Request& req,
                                const http::Middleware* middleware,
@@ -213,7 +175,7 @@ struct ControlPlaneWorld::Impl {
         history(clock, nullptr),
         loader(registry),
         npu_api{registry, history, loader, detector},
-        candidates(node_repo, registry),
+        candidates(node_repo, registry, std::chrono::milliseconds(0)),  // no cache: always current
         stats(clock, nullptr),
         inference(candidates, worker, clock, stats),
         lb(inference, lb_repo, candidates, &audit, clock),
@@ -237,7 +199,7 @@ struct ControlPlaneWorld::Impl {
   npu::UtilizationHistory history;
   npu::ModelLoader loader;
   api::NpuApi npu_api;
-  RegistryCandidates candidates;
+  app::FleetCandidates candidates;
   balancer::RoutingStats stats;
   balancer::InferenceRouter inference;
   balancer::LoadBalancingService lb;

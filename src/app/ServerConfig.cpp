@@ -11,6 +11,7 @@
 #include "api/EventRoutes.h"
 #include "api/NpuRoutes.h"
 #include "app/ConfigLoading.h"
+#include "app/FleetCandidates.h"
 #include "auth/KeyFile.h"
 #include "auth/ServiceAuthConfig.h"
 #include "auth/ServiceHttpClient.h"
@@ -110,67 +111,6 @@ Status checkWorkerTls(const npu::NpuSettings& settings) {
   }
   return okStatus();
 }
-
-// The router's view of the fleet: nodes with the npu-worker role and what monitoring last saw of
-// them. Rebuilt at most every `ttl` (and at once after a registry change), so the hot path reads
-// a shared immutable snapshot.
-class FleetCandidates final : public balancer::CandidateSource, public fleet::NodeObserver {
- public:
-  FleetCandidates(fleet::NodeRepository& nodes, const npu::NpuRegistry& registry,
-                  std::chrono::milliseconds ttl = std::chrono::milliseconds(250))
-      : nodes_(nodes), registry_(registry), ttl_(ttl) {}
-
-  balancer::NodeSnapshot snapshot() const override {
-    std::lock_guard lock(mu_);
-    auto now = std::chrono::steady_clock::now();
-    if (cached_ && now - built_ < ttl_) return cached_;
-    auto nodes = nodes_.listWithRole(fleet::kNpuWorkerRole);
-    if (!nodes) {
-      spdlog::warn("router: cannot read the registry, keeping the last view: {}",
-                   nodes.error().message);
-      return cached_ ? cached_ : std::make_shared<const std::vector<balancer::RoutableNode>>();
-    }
-    auto out = std::make_shared<std::vector<balancer::RoutableNode>>();
-    for (const auto& n : *nodes) out->push_back(routable(n));
-    cached_ = std::move(out);
-    built_ = now;
-    return cached_;
-  }
-
-  void onNodeChanged(const fleet::Node*, const fleet::Node*) override {
-    std::lock_guard lock(mu_);
-    cached_.reset();
-  }
-
- private:
-  balancer::RoutableNode routable(const fleet::Node& n) const {
-    balancer::RoutableNode r;
-    r.nodeId = n.id;
-    r.ip = n.ip;
-    r.port = static_cast<uint16_t>(n.npu_port);
-    r.draining = n.draining;
-    r.hasRole = true;
-    auto state = registry_.state(n.id);
-    fleet::NodeStatus status = state ? state->status : n.status;
-    if (n.status == fleet::NodeStatus::kMaintenance) status = n.status;
-    r.status = status == fleet::NodeStatus::kOnline     ? balancer::NodeHealth::kOnline
-               : status == fleet::NodeStatus::kDegraded ? balancer::NodeHealth::kDegraded
-                                                         : balancer::NodeHealth::kOffline;
-    if (state && state->capabilities) {
-      r.models = state->capabilities->models;
-      r.maxConcurrent = state->capabilities->max_concurrent;
-    }
-    if (state) r.queueDepth = state->queue_depth;
-    return r;
-  }
-
-  fleet::NodeRepository& nodes_;
-  const npu::NpuRegistry& registry_;
-  std::chrono::milliseconds ttl_;
-  mutable std::mutex mu_;
-  mutable balancer::NodeSnapshot cached_;
-  mutable std::chrono::steady_clock::time_point built_{};
-};
 
 // The control plane's signing key: auth.service_key_file, or <data-dir>/service.key, created
 // (mode 0600) on first start so a fresh install works; workers must trust the same key.

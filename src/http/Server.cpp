@@ -30,6 +30,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "http/RequestFraming.h"
+
 namespace npufleet::http {
 
 namespace asio = boost::asio;
@@ -89,65 +91,19 @@ std::string_view bytesOf(const beast::flat_buffer& buffer) {
   return {static_cast<const char*>(buffer.data().data()), buffer.size()};
 }
 
-// Reads until `buffer` holds a whole request header, or more than `limit` bytes (which the parser
-// then refuses as too large), so that the raw header can be checked before Beast parses it. Bytes
-// that Beast already refuses as they stand (not HTTP at all, such as a TLS ClientHello on a plain
-// port) end the wait at once, so they are answered now and not after the header timeout.
+// Reads until `buffer` holds what headerReadDone() waits for, so that the raw header can be
+// checked (RequestFraming.h) before Beast parses it.
 template <class Stream>
 asio::awaitable<boost::system::error_code> readHeaderBlock(Stream& stream,
                                                            beast::flat_buffer& buffer,
                                                            size_t limit) {
   size_t searched = 0;
-  for (;;) {
-    const auto bytes = bytesOf(buffer);
-    if (bytes.find("\r\n\r\n", searched) != std::string_view::npos || bytes.size() > limit) break;
-    searched = bytes.size() < 3 ? 0 : bytes.size() - 3;
-    if (!bytes.empty()) {
-      bhttp::request_parser<bhttp::empty_body> probe;
-      probe.header_limit(static_cast<uint32_t>(limit));
-      boost::system::error_code ec;
-      probe.put(buffer.data(), ec);
-      if (ec && ec != bhttp::error::need_more) break;
-    }
+  while (!headerReadDone(bytesOf(buffer), limit, searched)) {
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
     if (ec) co_return ec;
     buffer.commit(n);
   }
   co_return boost::system::error_code{};
-}
-
-// Request smuggling defences: framing that a proxy in front of us could read differently from
-// Beast is refused instead of interpreted. An obs-folded header line (RFC 9112 5.2; Beast unfolds
-// it, a proxy may not: "Transfer-Encoding:\r\n chunked"), and any Transfer-Encoding but a single
-// "chunked" on HTTP/1.1 (RFC 9112 6.1, 6.3): Beast reads "gzip" or "chunked, gzip" as no body at
-// all, and the body's bytes would then be taken as the next request.
-bool hasObsFold(std::string_view raw) {
-  const auto end = raw.find("\r\n\r\n");
-  if (end == std::string_view::npos) return false;  // incomplete or too large: the parser says so
-  for (auto p = raw.find("\r\n"); p < end; p = raw.find("\r\n", p + 2)) {
-    if (raw[p + 2] == ' ' || raw[p + 2] == '\t') return true;
-  }
-  return false;
-}
-
-std::string framingProblem(bool obs_fold, const bhttp::request_header<>& head) {
-  if (obs_fold) {
-    return "obsolete line folding (a header line starting with a space or tab) is not accepted";
-  }
-  size_t codings = 0;
-  std::string_view value;
-  for (const auto& field : head) {
-    if (field.name() == bhttp::field::transfer_encoding) {
-      ++codings;
-      value = field.value();
-    }
-  }
-  if (codings == 0) return {};
-  if (head.version() < 11) return "Transfer-Encoding is not accepted in an HTTP/1.0 request";
-  if (codings > 1 || !beast::iequals(value, "chunked")) {
-    return "Transfer-Encoding must be exactly 'chunked'";
-  }
-  return {};
 }
 
 // The part of an OpenSSL error worth showing: "no start line", "key values mismatch", ...

@@ -1,0 +1,56 @@
+#include "http/RequestFraming.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+
+namespace npufleet::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+bool headerReadDone(std::string_view bytes, size_t limit, size_t& searched) {
+  if (bytes.find("\r\n\r\n", searched) != std::string_view::npos || bytes.size() > limit) {
+    return true;
+  }
+  searched = bytes.size() < 3 ? 0 : bytes.size() - 3;
+  if (bytes.empty()) return false;
+  bhttp::request_parser<bhttp::empty_body> probe;
+  probe.header_limit(static_cast<uint32_t>(limit));
+  boost::system::error_code ec;
+  probe.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  return ec && ec != bhttp::error::need_more;
+}
+
+bool hasObsFold(std::string_view raw) {
+  const auto end = raw.find("\r\n\r\n");
+  if (end == std::string_view::npos) return false;  // incomplete or too large: the parser says so
+  for (auto p = raw.find("\r\n"); p < end; p = raw.find("\r\n", p + 2)) {
+    if (raw[p + 2] == ' ' || raw[p + 2] == '\t') return true;
+  }
+  return false;
+}
+
+std::string framingProblem(bool obs_fold, const bhttp::request_header<>& head) {
+  if (obs_fold) {
+    return "obsolete line folding (a header line starting with a space or tab) is not accepted";
+  }
+  size_t codings = 0;
+  std::string_view value;
+  for (const auto& field : head) {
+    if (field.name() == bhttp::field::transfer_encoding) {
+      ++codings;
+      value = field.value();
+    }
+  }
+  if (codings == 0) return {};
+  if (head.version() < 11) return "Transfer-Encoding is not accepted in an HTTP/1.0 request";
+  if (codings > 1 || !beast::iequals(value, "chunked")) {
+    return "Transfer-Encoding must be exactly 'chunked'";
+  }
+  return {};
+}
+
+}  // namespace npufleet::http
