@@ -21,7 +21,6 @@
 #include <iostream>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <prometheus/registry.h>
@@ -30,6 +29,7 @@
 #include "balancer/InferenceRouter.h"
 #include "common/Log.h"
 #include "http/Client.h"
+#include "http/EventLoops.h"
 #include "http/Server.h"
 
 namespace asio = boost::asio;
@@ -102,7 +102,7 @@ struct SimulatedDevice {
       }
     }
     if (gate) co_await gate->async_receive(asio::as_tuple(asio::use_awaitable));
-    asio::steady_timer t(io, service);
+    asio::steady_timer t(co_await asio::this_coro::executor, service);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     std::shared_ptr<Gate> next;
     {
@@ -118,23 +118,21 @@ struct SimulatedDevice {
   }
 };
 
-int runServer(asio::io_context& io, http::Router& router, const std::string& listen, int threads,
+// Serves `router` on the event loops, as `npufleet server` does, until SIGINT or SIGTERM.
+int runServer(http::EventLoops& loops, http::Router& router, const std::string& listen,
               std::shared_ptr<prometheus::Registry> metrics) {
   http::ServerOptions o;
   o.listen = listen;
-  http::Server server(io, router, o, std::move(metrics));
+  http::Server server(loops, router, o, std::move(metrics));
   auto bound = server.start();
   if (!bound) {
     std::cerr << bound.error().message << "\n";
     return 1;
   }
   std::cout << "listening on " << bound->str() << std::endl;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](auto, int) { io.stop(); });
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
+  asio::signal_set signals(loops.main(), SIGINT, SIGTERM);
+  signals.async_wait([&](auto, int) { loops.stop(); });
+  loops.run();
   return 0;
 }
 
@@ -151,7 +149,8 @@ int main(int argc, char** argv) {
     std::cerr << st.error().message << "\n";
     return 2;
   }
-  asio::io_context io(threads);
+  http::EventLoops loops(threads);
+  asio::io_context& io = loops.main();
   http::Router router;
 
   if (mode == "upstream") {
@@ -164,7 +163,7 @@ int main(int argc, char** argv) {
       co_return http::Response::text(200, R"({"outputs":{"y":{"shape":[1],"data":[2.0]}}})",
                                      "application/json");
     }, {.body_limit = 1 << 20});
-    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), threads, nullptr);
+    return runServer(loops, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), nullptr);
   }
 
   if (mode == "router") {
@@ -218,7 +217,7 @@ int main(int argc, char** argv) {
     router.add("GET", "/stats", [&inference](http::Request&) -> asio::awaitable<http::Response> {
       co_return http::Response::json(200, inference.statsJson());
     });
-    return runServer(io, router, arg(argc, argv, "--listen", "127.0.0.1:18080"), threads, metrics);
+    return runServer(loops, router, arg(argc, argv, "--listen", "127.0.0.1:18080"), metrics);
   }
   std::cerr << "unknown mode '" << mode << "'\n";
   return 2;

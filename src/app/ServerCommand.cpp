@@ -12,7 +12,6 @@
 #include <fstream>
 #include <iostream>
 #include <prometheus/registry.h>
-#include <thread>
 
 #include "api/AdminRoutes.h"
 #include "api/ApiContext.h"
@@ -25,6 +24,7 @@
 #include "auth/tokens/TokenService.h"
 #include "common/Log.h"
 #include "fleet/NodeService.h"
+#include "http/EventLoops.h"
 #include "http/Server.h"
 #include "http/StaticFiles.h"
 #include "http/TlsConfig.h"
@@ -135,8 +135,10 @@ int runServer(ServerFlags& flags) {
   auto metrics = std::make_shared<prometheus::Registry>();
   api::ApiContext ctx{nodes, audit, tokens, clock, metrics, [db = *db] { return db->check(); }, {}};
 
-  const int threads = static_cast<int>(config.getInt("server.threads"));
-  boost::asio::io_context io(threads);
+  // Event loops, one thread each: loop 0 (io) also runs detection, monitoring and the other
+  // control-plane timers; the HTTP server spreads connections over all of them.
+  http::EventLoops loops(static_cast<int>(config.getInt("server.threads")));
+  boost::asio::io_context& io = loops.main();
   http::Router router;
   api::registerAdminRoutes(router, ctx);
   api::registerNodeRoutes(router, ctx);
@@ -161,7 +163,7 @@ int runServer(ServerFlags& flags) {
     std::cerr << "npufleet server: " << st.error().message << "\n";
     return 2;
   }
-  http::Server server(io, router, options, metrics);
+  http::Server server(loops, router, options, metrics);
   server.use(api::makeUserAuthMiddleware(tokens));
   auto bound = server.start();
   if (!bound) {
@@ -179,13 +181,10 @@ int runServer(ServerFlags& flags) {
     if (e) return;
     spdlog::info("signal {}: draining connections (grace {} ms)", sig, grace.count());
     (*extensions)->stop();
-    server.shutdown(grace, [&io] { io.stop(); });
+    server.shutdown(grace, [&loops] { loops.stop(); });
   });
 
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
+  loops.run();
   spdlog::info("control plane stopped");
   return 0;
 }

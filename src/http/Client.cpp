@@ -20,6 +20,8 @@
 #include <map>
 #include <mutex>
 
+#include "http/EventLoops.h"
+
 namespace npufleet::http {
 
 namespace asio = boost::asio;
@@ -89,11 +91,12 @@ std::string describeHandshakeError(SSL* ssl, const boost::system::error_code& ec
 }
 
 // A connection, plain or TLS over TCP; tcp() is the layer that carries timeouts. Everything
-// that touches it runs on its own strand, Beast's timeout handler included: that handler closes
-// the socket, and on another thread it raced the exchange that saw the timeout and destroyed the
-// connection (two closes of one descriptor; found by TSan).
+// that touches it runs on one thread at a time, Beast's timeout handler included: that handler
+// closes the socket, and on another thread it raced the exchange that saw the timeout and
+// destroyed the connection (two closes of one descriptor; found by TSan). `executor` is the
+// caller's event loop (one thread) when it runs on one, otherwise a strand of its own.
 struct Connection {
-  asio::any_io_executor strand;
+  asio::any_io_executor executor;
   std::shared_ptr<ssl::context> context;  // declared first: outlives `secure`
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<SslStream> secure;
@@ -142,6 +145,15 @@ struct Pooled {
   std::chrono::steady_clock::time_point idle_since;
 };
 
+// The event loop (http::EventLoops) the coroutine with executor `ex` runs on, or null when it
+// runs elsewhere (an io_context run by several threads, a strand, another executor).
+asio::io_context* callerLoop(const asio::any_io_executor& ex) {
+  asio::io_context* loop = EventLoops::current();
+  if (loop == nullptr) return nullptr;
+  const auto* plain = ex.target<asio::io_context::executor_type>();
+  return plain != nullptr && &plain->context() == loop ? loop : nullptr;
+}
+
 std::string poolKey(const ClientRequest& req) {
   std::string key = (req.tls ? "https://" : "http://") + req.host + ":" + std::to_string(req.port);
   if (req.tls) key += " ca=" + req.tls_ca_file;
@@ -155,9 +167,12 @@ struct Client::Impl {
   Options options;
   std::mutex mu;
   std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts;  // by CA file
-  std::map<std::string, std::deque<Pooled>> idle;
+  // By event loop (null: connections on strands), then target: a connection made on a loop is
+  // only ever used again on that loop.
+  using PoolKey = std::pair<const asio::io_context*, std::string>;
+  std::map<PoolKey, std::deque<Pooled>> idle;
 
-  Connection take(const std::string& key) {
+  Connection take(const PoolKey& key) {
     std::lock_guard lock(mu);
     auto it = idle.find(key);
     if (it == idle.end()) return {};
@@ -172,7 +187,7 @@ struct Client::Impl {
     return {};
   }
 
-  void give(const std::string& key, Connection c) {
+  void give(const PoolKey& key, Connection c) {
     std::lock_guard lock(mu);
     auto& q = idle[key];
     if (q.size() >= options.max_idle_per_target) return;
@@ -189,10 +204,12 @@ struct Client::Impl {
 
   // A fresh, unconnected connection of the request's kind; false (with `failed` set) when the
   // request's CA file cannot be used.
-  bool open(Connection& conn, const ClientRequest& req, ClientResult& failed) {
-    conn.strand = asio::make_strand(executor);
+  bool open(Connection& conn, const ClientRequest& req, asio::io_context* loop,
+            ClientResult& failed) {
+    conn.executor = loop != nullptr ? asio::any_io_executor(loop->get_executor())
+                                    : asio::any_io_executor(asio::make_strand(executor));
     if (!req.tls) {
-      conn.plain = std::make_unique<beast::tcp_stream>(conn.strand);
+      conn.plain = std::make_unique<beast::tcp_stream>(conn.executor);
       return true;
     }
     auto ctx = tlsContext(req.tls_ca_file);
@@ -202,7 +219,7 @@ struct Client::Impl {
       return false;
     }
     conn.context = *ctx;
-    conn.secure = std::make_unique<SslStream>(conn.strand, *conn.context);
+    conn.secure = std::make_unique<SslStream>(conn.executor, *conn.context);
     return true;
   }
 
@@ -301,10 +318,10 @@ struct Client::Impl {
     bool stale = false;  // failed before any response byte
   };
 
-  // One attempt on `conn`, run on its strand: connects it first when `fresh`, then exchanges.
+  // One attempt on `conn`, run on its executor: connects it first when `fresh`, then exchanges.
   // The connection ends here too: back to the pool when it can carry another request, closed
   // otherwise.
-  asio::awaitable<Attempt> attempt(Connection conn, const ClientRequest& req, const std::string& key,
+  asio::awaitable<Attempt> attempt(Connection conn, const ClientRequest& req, const PoolKey& key,
                                    bool fresh, std::chrono::steady_clock::time_point deadline) {
     Attempt out;
     if (fresh) {
@@ -316,7 +333,7 @@ struct Client::Impl {
       if (!ec) {
         endpoints.emplace_back(addr, req.port);
       } else {
-        tcp::resolver resolver(conn.strand);
+        tcp::resolver resolver(conn.executor);
         auto [rec, results] =
             co_await resolver.async_resolve(req.host, std::to_string(req.port), kTuple);
         if (rec) {
@@ -366,7 +383,8 @@ struct Client::Impl {
   asio::awaitable<ClientResult> send(ClientRequest req) {
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + req.total_timeout;
-    const std::string key = poolKey(req);
+    asio::io_context* loop = callerLoop(co_await asio::this_coro::executor);
+    const PoolKey key{loop, poolKey(req)};
 
     for (int attempt_no = 0; attempt_no < 2; ++attempt_no) {
       Connection conn;
@@ -374,11 +392,16 @@ struct Client::Impl {
       const bool reused = static_cast<bool>(conn);
       if (!reused) {
         ClientResult failed;
-        if (!open(conn, req, failed)) co_return failed;
+        if (!open(conn, req, loop, failed)) co_return failed;
       }
-      auto strand = conn.strand;
-      Attempt a = co_await asio::co_spawn(
-          strand, attempt(std::move(conn), req, key, !reused, deadline), asio::use_awaitable);
+      Attempt a;
+      if (loop != nullptr) {  // already on the connection's thread
+        a = co_await attempt(std::move(conn), req, key, !reused, deadline);
+      } else {
+        auto strand = conn.executor;
+        a = co_await asio::co_spawn(strand, attempt(std::move(conn), req, key, !reused, deadline),
+                                    asio::use_awaitable);
+      }
       // A pooled connection the worker had already closed: try once more on a fresh one.
       if (!a.result.ok() && reused && a.stale && std::chrono::steady_clock::now() < deadline) {
         continue;

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "http/EventLoops.h"
 #include "http/RequestFraming.h"
 
 namespace npufleet::http {
@@ -235,10 +236,10 @@ struct StreamConnection final : Connection {
 };
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io_, const Router& router_, ServerOptions options_,
+  Impl(asio::io_context& io_, EventLoops* loops_, const Router& router_, ServerOptions options_,
        std::shared_ptr<prometheus::Registry> registry_)
-      : io(io_), router(router_), options(std::move(options_)), acceptor(asio::make_strand(io_)),
-        registry(std::move(registry_)) {
+      : io(io_), loops(loops_), router(router_), options(std::move(options_)),
+        acceptor(asio::make_strand(io_)), registry(std::move(registry_)) {
     if (registry) {
       requests = &prometheus::BuildCounter()
                       .Name("npufleet_http_requests_total")
@@ -256,6 +257,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   prometheus::Family<prometheus::Counter>* tls_failures = nullptr;
 
   asio::io_context& io;
+  EventLoops* loops;  // null: every connection on a strand of io
   const Router& router;
   ServerOptions options;
   std::vector<Middleware> middleware;
@@ -316,7 +318,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> acceptLoop() {
     auto self = shared_from_this();
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+      // A loop is run by one thread, so its own executor serialises a connection's handlers.
+      asio::any_io_executor home = loops != nullptr
+                                       ? asio::any_io_executor(loops->next().get_executor())
+                                       : asio::any_io_executor(asio::make_strand(io));
+      auto [ec, socket] = co_await acceptor.async_accept(home, kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || draining) co_return;
         spdlog::warn("accept failed: {}", ec.message());
@@ -663,7 +669,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions options,
                std::shared_ptr<prometheus::Registry> metrics)
-    : impl_(std::make_shared<Impl>(io, router, std::move(options), std::move(metrics))) {}
+    : impl_(std::make_shared<Impl>(io, nullptr, router, std::move(options), std::move(metrics))) {}
+
+Server::Server(EventLoops& loops, const Router& router, ServerOptions options,
+               std::shared_ptr<prometheus::Registry> metrics)
+    : impl_(std::make_shared<Impl>(loops.main(), &loops, router, std::move(options),
+                                   std::move(metrics))) {}
 
 Server::~Server() = default;
 

@@ -24,6 +24,8 @@ class Registry;
 
 namespace npufleet::http {
 
+class EventLoops;
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
   std::chrono::seconds header_timeout{10};
@@ -54,7 +56,12 @@ struct BoundEndpoint {
 
 class Server {
  public:
+  // Every connection on `io`, each on a strand of its own (io may be run by several threads).
   Server(boost::asio::io_context& io, const Router& router, ServerOptions options,
+         std::shared_ptr<prometheus::Registry> metrics);
+  // Accepts on loops.main() and gives each connection to the next loop, where it stays: its
+  // handlers, and the upstream calls they make through http::Client, run on that loop's thread.
+  Server(EventLoops& loops, const Router& router, ServerOptions options,
          std::shared_ptr<prometheus::Registry> metrics);
   ~Server();
   Server(const Server&) = delete;

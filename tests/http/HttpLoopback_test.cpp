@@ -1,16 +1,22 @@
 // The pooled http::Client against an http::Server on 127.0.0.1:0, both on one io_context run by
 // two threads, as in the control plane: connections are reused, a request whose head would break
 // the framing is never sent, and timeouts leave the client usable (the timeout path once raced
-// the connection's destruction across io threads).
+// the connection's destruction across io threads). Then the same pieces on http::EventLoops, as
+// `npufleet server` runs them: connections spread over the loops and stay on theirs, and a handler
+// calling upstream through the client uses that loop's pool with no strand.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <future>
+#include <mutex>
+#include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "http/Client.h"
+#include "http/EventLoops.h"
 #include "http/Server.h"
 
 namespace npufleet::http {
@@ -115,6 +121,231 @@ TEST_F(HttpLoopbackTest, TimeoutsUnderConcurrencyLeaveTheClientUsable) {
     EXPECT_TRUE(r.ok()) << r.message;
   }
   auto after = send(request("/hello"));
+  ASSERT_TRUE(after.ok()) << after.message;
+  EXPECT_EQ(after.response.body, "hello");
+}
+
+
+TEST(EventLoopsTest, EachLoopRunsOnAThreadOfItsOwnAndKnowsItself) {
+  EventLoops loops(3);
+  EXPECT_EQ(loops.size(), 3u);
+  EXPECT_EQ(EventLoops::current(), nullptr);
+  std::mutex mu;
+  std::set<std::thread::id> threads;
+  std::atomic<int> ran{0};
+  std::atomic<bool> knew_itself{true};
+  for (size_t i = 0; i < loops.size(); ++i) {
+    asio::io_context& loop = loops.next();
+    asio::post(loop, [&, l = &loop] {
+      if (EventLoops::current() != l) knew_itself = false;
+      {
+        std::lock_guard lock(mu);
+        threads.insert(std::this_thread::get_id());
+      }
+      if (++ran == 3) loops.stop();
+    });
+  }
+  asio::post(loops.main(), [&] {
+    std::lock_guard lock(mu);
+    threads.insert(std::this_thread::get_id());  // the caller of run()
+  });
+  loops.run();
+  EXPECT_EQ(ran.load(), 3);
+  EXPECT_TRUE(knew_itself.load());
+  EXPECT_EQ(threads.size(), 3u);
+  EXPECT_TRUE(threads.count(std::this_thread::get_id()));
+  EXPECT_EQ(EventLoops::current(), nullptr);
+}
+
+TEST(EventLoopsTest, AnExceptionOutOfALoopStopsThemAllAndReachesRun) {
+  EventLoops loops(2);
+  loops.next();  // the next one is loop 1, run on a thread of its own
+  asio::post(loops.next(), [] { throw std::runtime_error("handler failed"); });
+  try {
+    loops.run();
+    FAIL() << "run() returned normally";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "handler failed");
+  }
+}
+
+// An upstream server on its own io_context and, in front of it, a server on two event loops
+// whose /proxy handler calls the upstream through one Client, as the inference router does.
+class EventLoopsServerTest : public ::testing::Test {
+ protected:
+  EventLoopsServerTest()
+      : up_guard(asio::make_work_guard(up_io)), loops(2), client(loops.main().get_executor()) {
+    upstream_router.add("GET", "/hello", [this](Request&) -> asio::awaitable<Response> {
+      ++upstream_served;
+      co_return Response::text(200, "hello");
+    });
+    upstream_router.add("GET", "/slow", [this](Request&) -> asio::awaitable<Response> {
+      asio::steady_timer t(up_io, std::chrono::milliseconds(1500));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_return Response::text(200, "late");
+    });
+    ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    upstream = std::make_unique<Server>(up_io, upstream_router, o, nullptr);
+    auto up_bound = upstream->start();
+    EXPECT_TRUE(up_bound.ok());
+    upstream_port = up_bound->port;
+    up_thread = std::thread([this] { up_io.run(); });
+
+    router.add("GET", "/where", [this](Request&) -> asio::awaitable<Response> {
+      co_return Response::text(200, std::to_string(loopIndex()));
+    });
+    router.add("GET", "/proxy", [this](Request& req) -> asio::awaitable<Response> {
+      const bool slow = req.queryParam("slow").has_value();
+      ClientRequest r = upstreamRequest(slow ? "/slow" : "/hello");
+      if (slow) r.total_timeout = std::chrono::milliseconds(100);
+      const int before = loopIndex();
+      auto result = co_await client.send(r);
+      if (loopIndex() != before) co_return Response::text(500, "resumed on another loop");
+      if (!result.ok()) co_return Response::text(504, result.message);
+      co_return Response::text(200, result.response.body);
+    });
+    o.listen = "127.0.0.1:0";
+    server = std::make_unique<Server>(loops, router, o, nullptr);
+    auto bound = server->start();
+    EXPECT_TRUE(bound.ok());
+    port = bound->port;
+    loops_thread = std::thread([this] { loops.run(); });
+  }
+  ~EventLoopsServerTest() override {
+    std::promise<void> done;
+    server->shutdown(std::chrono::milliseconds(0), [&] { done.set_value(); });
+    done.get_future().wait_for(std::chrono::seconds(5));
+    // Pooled connections live on the loops: drop them there, before the loops stop.
+    std::promise<void> closed;
+    asio::post(loops.main(), [&] {
+      client.closeIdle();
+      closed.set_value();
+    });
+    closed.get_future().wait_for(std::chrono::seconds(5));
+    loops.stop();
+    loops_thread.join();
+    std::promise<void> up_done;
+    upstream->shutdown(std::chrono::milliseconds(0), [&] { up_done.set_value(); });
+    up_done.get_future().wait_for(std::chrono::seconds(5));
+    up_guard.reset();
+    up_io.stop();
+    up_thread.join();
+  }
+
+  int loopIndex() {
+    for (size_t i = 0; i < loops.size(); ++i) {
+      if (EventLoops::current() == &loops.at(i)) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  ClientRequest frontRequest(const std::string& target) const {
+    ClientRequest r;
+    r.host = "127.0.0.1";
+    r.port = port;
+    r.target = target;
+    return r;
+  }
+
+  ClientRequest upstreamRequest(const std::string& target) const {
+    ClientRequest r;
+    r.host = "127.0.0.1";
+    r.port = upstream_port;
+    r.target = target;
+    return r;
+  }
+
+  asio::io_context up_io;
+  asio::executor_work_guard<asio::io_context::executor_type> up_guard;
+  Router upstream_router;
+  std::unique_ptr<Server> upstream;
+  uint16_t upstream_port = 0;
+  std::atomic<int> upstream_served{0};
+  std::thread up_thread;
+
+  EventLoops loops;
+  Client client;
+  Router router;
+  std::unique_ptr<Server> server;
+  uint16_t port = 0;
+  std::thread loops_thread;
+};
+
+TEST_F(EventLoopsServerTest, ConnectionsAreSpreadOverTheLoopsAndStayOnTheirs) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 4; ++i) {  // a connection each
+    auto r = sendBlocking(frontRequest("/where"));
+    ASSERT_TRUE(r.ok()) << r.message;
+    seen.insert(r.response.body);
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"0", "1"}));
+
+  // One keep-alive connection: every request on the loop that accepted it.
+  asio::io_context io;
+  Client keep_alive(io.get_executor());
+  std::set<std::string> on;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 10; ++i) {
+      auto r = co_await keep_alive.send(frontRequest("/where"));
+      on.insert(r.ok() ? r.response.body : r.message);
+    }
+  }, asio::detached);
+  io.run();
+  EXPECT_EQ(on.size(), 1u);
+  EXPECT_EQ(server->activeConnections(), 1u);
+}
+
+TEST_F(EventLoopsServerTest, UpstreamCallsFromTheLoopsArePooledPerLoop) {
+  std::vector<std::future<ClientResult>> calls;
+  asio::io_context io;
+  Client front(io.get_executor());
+  for (int i = 0; i < 40; ++i) {
+    calls.push_back(asio::co_spawn(io, front.send(frontRequest("/proxy")), asio::use_future));
+  }
+  std::thread t([&] { io.run(); });
+  for (auto& f : calls) {
+    auto r = f.get();
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.response.status, 200) << r.response.body;
+    EXPECT_EQ(r.response.body, "hello");
+  }
+  t.join();
+  EXPECT_EQ(upstream_served.load(), 40);
+  // At most one upstream connection per request in flight on a loop, reused after.
+  EXPECT_LE(upstream->activeConnections(), 40u);
+  const size_t pooled = upstream->activeConnections();
+  for (int i = 0; i < 20; ++i) {
+    auto r = sendBlocking(frontRequest("/proxy"));
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.response.body, "hello");
+  }
+  EXPECT_EQ(upstream->activeConnections(), pooled);
+}
+
+TEST_F(EventLoopsServerTest, UpstreamTimeoutsOnTheLoopsLeaveTheClientUsable) {
+  std::vector<std::future<ClientResult>> slow;
+  std::vector<std::future<ClientResult>> fast;
+  asio::io_context io;
+  Client front(io.get_executor());
+  for (int i = 0; i < 8; ++i) {
+    slow.push_back(asio::co_spawn(io, front.send(frontRequest("/proxy?slow=1")), asio::use_future));
+    fast.push_back(asio::co_spawn(io, front.send(frontRequest("/proxy")), asio::use_future));
+  }
+  std::thread t([&] { io.run(); });
+  for (auto& f : slow) {
+    auto r = f.get();
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.response.status, 504) << r.response.body;
+    EXPECT_NE(r.response.body.find("timed out"), std::string::npos) << r.response.body;
+  }
+  for (auto& f : fast) {
+    auto r = f.get();
+    ASSERT_TRUE(r.ok()) << r.message;
+    EXPECT_EQ(r.response.status, 200) << r.response.body;
+  }
+  t.join();
+  auto after = sendBlocking(frontRequest("/proxy"));
   ASSERT_TRUE(after.ok()) << after.message;
   EXPECT_EQ(after.response.body, "hello");
 }

@@ -1,0 +1,48 @@
+// A fixed set of event loops, as nginx's worker processes but threads of one process: each loop
+// is an io_context run by exactly one thread, so what lives on a loop (a connection, its
+// timers, a pooled upstream connection) needs no strand and never crosses threads. Loop 0 is
+// the process's main loop, run by the thread that calls run(); http::Server spreads accepted
+// connections over all loops and http::Client pools connections per loop.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace npufleet::http {
+
+class EventLoops {
+ public:
+  // count >= 1 loops (a smaller count is taken as 1).
+  explicit EventLoops(int count);
+  ~EventLoops();
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+
+  boost::asio::io_context& main() { return *loops_.front(); }
+  boost::asio::io_context& at(size_t i) { return *loops_.at(i); }
+  // The loops in turn, for spreading connections.
+  boost::asio::io_context& next();
+  size_t size() const { return loops_.size(); }
+
+  // Runs loops 1.. on threads of their own and loop 0 on the caller's; returns once every loop
+  // has stopped (stop(), or an exception escaping a handler, which is rethrown here).
+  void run();
+  // Makes every loop's run() return as soon as it can (handlers still queued are not run);
+  // callable from any thread.
+  void stop();
+
+  // The loop the calling thread runs, or null when it runs none: what http::Client asks to know
+  // that a caller's io_context is single-threaded.
+  static boost::asio::io_context* current();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::vector<Guard> guards_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace npufleet::http
