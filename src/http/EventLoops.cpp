@@ -7,6 +7,15 @@
 
 namespace npufleet::http {
 
+// An io_context whose services EventLoops can shut down before any loop is destroyed: an object
+// on one loop can hold another loop's I/O object (the server's acceptor on loop 0 is kept alive
+// by connections on the others), and destroying it after its loop's reactor is gone crashes.
+class EventLoops::Loop : public boost::asio::io_context {
+ public:
+  Loop() : boost::asio::io_context(1) {}  // one thread runs it: Asio may skip some locking
+  void shutdownServices() { shutdown(); }
+};
+
 namespace {
 thread_local boost::asio::io_context* t_current = nullptr;
 
@@ -25,13 +34,23 @@ void runLoop(boost::asio::io_context& loop) {
 EventLoops::EventLoops(int count) {
   const int n = std::max(count, 1);
   for (int i = 0; i < n; ++i) {
-    // Concurrency hint 1: one thread runs each loop, so Asio may skip some locking.
-    loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+    loops_.push_back(std::make_unique<Loop>());
     guards_.push_back(boost::asio::make_work_guard(*loops_.back()));
   }
 }
 
-EventLoops::~EventLoops() { stop(); }
+EventLoops::~EventLoops() {
+  stop();
+  guards_.clear();
+  // Every loop's pending handlers (and the coroutine frames they own) go while every reactor
+  // still exists; then the loops themselves.
+  for (auto& loop : loops_) loop->shutdownServices();
+  loops_.clear();
+}
+
+boost::asio::io_context& EventLoops::main() { return *loops_.front(); }
+
+boost::asio::io_context& EventLoops::at(size_t i) { return *loops_.at(i); }
 
 boost::asio::io_context& EventLoops::next() {
   return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];

@@ -21,8 +21,8 @@ class EventLoops {
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;
 
-  boost::asio::io_context& main() { return *loops_.front(); }
-  boost::asio::io_context& at(size_t i) { return *loops_.at(i); }
+  boost::asio::io_context& main();
+  boost::asio::io_context& at(size_t i);
   // The loops in turn, for spreading connections.
   boost::asio::io_context& next();
   size_t size() const { return loops_.size(); }
@@ -40,7 +40,8 @@ class EventLoops {
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
-  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  class Loop;
+  std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<Guard> guards_;
   std::atomic<size_t> next_{0};
 };

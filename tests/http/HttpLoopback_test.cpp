@@ -169,6 +169,40 @@ TEST(EventLoopsTest, AnExceptionOutOfALoopStopsThemAllAndReachesRun) {
   }
 }
 
+// The order `npufleet server` ends in: loops stopped with connections still open, the server
+// object gone, then the loops. The connections' frames (on every loop) keep the server's state
+// and its acceptor (on loop 0) alive until the loops go, so no loop may be destroyed before all
+// have dropped their handlers (a heap-use-after-free under ASan, a crash of router_bench at
+// SIGTERM, when they went one by one).
+TEST(EventLoopsTest, EndingWithOpenConnectionsOnEveryLoopIsClean) {
+  auto loops = std::make_unique<EventLoops>(3);
+  Router router;
+  router.add("GET", "/hello", [](Request&) -> asio::awaitable<Response> {
+    co_return Response::text(200, "hello");
+  });
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  auto server = std::make_unique<Server>(*loops, router, o, nullptr);
+  auto bound = server->start();
+  ASSERT_TRUE(bound.ok());
+  std::thread t([&] { loops->run(); });
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> open;
+  for (int i = 0; i < 6; ++i) {  // idle keep-alive connections, two per loop
+    open.emplace_back(io);
+    open.back().connect({asio::ip::make_address("127.0.0.1"), bound->port});
+    const std::string req = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(open.back(), asio::buffer(req));
+    char buf[256];
+    EXPECT_GT(open.back().read_some(asio::buffer(buf)), 0u);
+  }
+  EXPECT_EQ(server->activeConnections(), 6u);
+  loops->stop();
+  t.join();
+  server.reset();
+  loops.reset();
+}
+
 // An upstream server on its own io_context and, in front of it, a server on two event loops
 // whose /proxy handler calls the upstream through one Client, as the inference router does.
 class EventLoopsServerTest : public ::testing::Test {
