@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <filesystem>
@@ -16,6 +16,7 @@
 #include "common/Clock.h"
 #include "common/Config.h"
 #include "common/Log.h"
+#include "http/EventLoops.h"
 #include "http/Server.h"
 #include "http/TlsConfig.h"
 #include "worker/WorkerConfig.h"
@@ -91,14 +92,15 @@ int runWorker(const WorkerFlags& flags) {
   worker::WorkerService service(settings, std::move(probe), clock, NPUFLEET_VERSION);
   service.preload();
 
-  boost::asio::io_context io;
+  // Event loops, one thread each (2 to 8, as many as the CPUs): connections spread over them.
+  http::EventLoops loops(static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u)));
   http::ServerOptions server_options;
   server_options.listen = settings.listen;
   server_options.service_name = "npufleet-worker";
   if (auto st = http::applyServerTlsConfig(config, "worker", server_options); !st) {
     return fail(st.error().message);
   }
-  http::Server server(io, service.router(), server_options, service.metricsRegistry());
+  http::Server server(loops, service.router(), server_options, service.metricsRegistry());
   server.use(auth_setup->middleware());
   auto bound = server.start();
   if (!bound) return fail(bound.error().message);
@@ -107,17 +109,13 @@ int runWorker(const WorkerFlags& flags) {
                service.memoryGb(), settings.models_dir);
   std::cout << "npufleet worker listening on " << bound->str() << std::endl;
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(loops.main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& err, int signo) {
     if (err) return;
     spdlog::info("signal {}: shutting down", signo);
-    server.shutdown(std::chrono::seconds(10), [&io] { io.stop(); });
+    server.shutdown(std::chrono::seconds(10), [&loops] { loops.stop(); });
   });
-  unsigned io_threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& t : threads) t.join();
+  loops.run();
   service.stop();
   spdlog::info("worker stopped");
   return 0;
