@@ -154,6 +154,17 @@ asio::io_context* callerLoop(const asio::any_io_executor& ex) {
   return plain != nullptr && &plain->context() == loop ? loop : nullptr;
 }
 
+// A new strand for a connection. On an io_context's executor (what every npufleet caller
+// passes) the strand is made on the io_context itself: strand<io_context::executor_type> fits
+// inside an any_io_executor, where a strand of the type-erased executor needs a shared heap
+// block whose reference count ThreadSanitizer cannot follow (Asio releases it with a fence).
+asio::any_io_executor strandOn(const asio::any_io_executor& ex) {
+  if (const auto* plain = ex.target<asio::io_context::executor_type>()) {
+    return asio::make_strand(plain->context());
+  }
+  return asio::make_strand(ex);
+}
+
 std::string poolKey(const ClientRequest& req) {
   std::string key = (req.tls ? "https://" : "http://") + req.host + ":" + std::to_string(req.port);
   if (req.tls) key += " ca=" + req.tls_ca_file;
@@ -207,7 +218,7 @@ struct Client::Impl {
   bool open(Connection& conn, const ClientRequest& req, asio::io_context* loop,
             ClientResult& failed) {
     conn.executor = loop != nullptr ? asio::any_io_executor(loop->get_executor())
-                                    : asio::any_io_executor(asio::make_strand(executor));
+                                    : strandOn(executor);
     if (!req.tls) {
       conn.plain = std::make_unique<beast::tcp_stream>(conn.executor);
       return true;
