@@ -129,6 +129,41 @@ for name in worker router nginx haproxy; do
     "$(awk -v a="$p99" -v b="$n_p99" 'BEGIN{print (b>0)?a/b:0}')" "$bad"
 done
 
+# Where the CPU goes: on one machine wrk, the upstream and the proxy share the cores, so
+# requests/s follows the CPU all three spend per request. utime + stime of each process from
+# /proc over one more run per proxy; "rest" is the machine's busy time minus both (wrk, kernel
+# threads, anything else running).
+ticks() {
+  local t=0 f
+  for pid in "$@"; do
+    for f in /proc/"$pid"/task/*/stat; do
+      [[ -r $f ]] || continue
+      read -r -a st < <(sed 's/.*) //' "$f")
+      t=$((t + st[11] + st[12]))
+    done
+  done
+  echo "$t"
+}
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+echo
+echo "CPU per request, µs (utime + stime from /proc, one more $DURATION run each):"
+printf "| %-22s | %8s | %8s | %8s | %8s |\n" proxy proxy upstream rest total
+printf "|%s|\n" "------------------------|----------|----------|----------|---------"
+hz=$(getconf CLK_TCK)
+for name in router nginx haproxy; do
+  case $name in
+    router) p=$ROUTER; px=(${PIDS[1]}) ;;
+    nginx) p=$NGINX; px=(${PIDS[2]} $(pgrep -P "${PIDS[2]}" | tr '\n' ' ')) ;;
+    haproxy) p=$HAPROXY; px=(${PIDS[3]}) ;;
+  esac
+  u0=$(ticks "${PIDS[0]}"); x0=$(ticks "${px[@]}"); b0=$(busy)
+  n=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/router/post.lua" \
+      "http://127.0.0.1:$p/inference" | awk '/requests in/{print $1}')
+  u1=$(ticks "${PIDS[0]}"); x1=$(ticks "${px[@]}"); b1=$(busy)
+  awk -v name="$name" -v n="$n" -v hz="$hz" -v x=$((x1 - x0)) -v u=$((u1 - u0)) -v b=$((b1 - b0)) \
+    'BEGIN { f = 1e6 / hz / n; printf "| %-22s | %8.1f | %8.1f | %8.1f | %8.1f |\n", name, x*f, u*f, (b-x-u)*f, b*f }'
+done
+
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 PIDS=()
