@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
     std::cerr << st.error().message << "\n";
     return 2;
   }
-  http::EventLoops loops(threads);
+  http::EventLoops loops(threads + 1);  // as npufleet server: a main loop, `threads` serving
   asio::io_context& io = loops.main();
   http::Router router;
 

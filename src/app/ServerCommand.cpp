@@ -135,9 +135,10 @@ int runServer(ServerFlags& flags) {
   auto metrics = std::make_shared<prometheus::Registry>();
   api::ApiContext ctx{nodes, audit, tokens, clock, metrics, [db = *db] { return db->check(); }, {}};
 
-  // Event loops, one thread each: loop 0 (io) also runs detection, monitoring and the other
-  // control-plane timers; the HTTP server spreads connections over all of them.
-  http::EventLoops loops(static_cast<int>(config.getInt("server.threads")));
+  // Event loops, one thread each: the main one (io) accepts and runs the control plane's own
+  // work started outside a request (monitoring, history, detection at start-up); connections
+  // go to the server.threads others.
+  http::EventLoops loops(static_cast<int>(config.getInt("server.threads")) + 1);
   boost::asio::io_context& io = loops.main();
   http::Router router;
   api::registerAdminRoutes(router, ctx);
@@ -184,7 +185,12 @@ int runServer(ServerFlags& flags) {
     server.shutdown(grace, [&loops] { loops.stop(); });
   });
 
-  loops.run();
+  try {
+    loops.run();
+  } catch (const std::exception& e) {
+    spdlog::error("control plane stopped: a handler failed: {}", e.what());
+    return 1;
+  }
   spdlog::info("control plane stopped");
   return 0;
 }

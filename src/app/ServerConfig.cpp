@@ -41,7 +41,8 @@ ConfigSchema serverConfigSchema() {
          "database and admin.token", false, {}});
   s.add({"server", "web_dir", ConfigType::kString, std::string(""),
          "built web UI; empty = find web/dist", false, {}});
-  s.add({"server", "threads", ConfigType::kInt, int64_t{2}, "event loops (I/O threads)", false, intRange(1, 64)});
+  s.add({"server", "threads", ConfigType::kInt, int64_t{2},
+         "I/O threads serving connections (one event loop each)", false, intRange(1, 64)});
   s.add({"server", "shutdown_grace_ms", ConfigType::kInt, int64_t{10000},
          "how long in-flight requests may finish after SIGTERM", false, intRange(0, 600000)});
   s.add({"server", "idle_timeout_s", ConfigType::kInt, int64_t{60}, "keep-alive idle timeout",

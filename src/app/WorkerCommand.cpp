@@ -92,8 +92,10 @@ int runWorker(const WorkerFlags& flags) {
   worker::WorkerService service(settings, std::move(probe), clock, NPUFLEET_VERSION);
   service.preload();
 
-  // Event loops, one thread each (2 to 8, as many as the CPUs): connections spread over them.
-  http::EventLoops loops(static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u)));
+  // Event loops, one thread each: the main one accepts, connections go to the others (2 to 8,
+  // as many as the CPUs).
+  const unsigned connection_loops = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
+  http::EventLoops loops(static_cast<int>(connection_loops) + 1);
   http::ServerOptions server_options;
   server_options.listen = settings.listen;
   server_options.service_name = "npufleet-worker";
@@ -115,10 +117,16 @@ int runWorker(const WorkerFlags& flags) {
     spdlog::info("signal {}: shutting down", signo);
     server.shutdown(std::chrono::seconds(10), [&loops] { loops.stop(); });
   });
-  loops.run();
-  service.stop();
+  int status = 0;
+  try {
+    loops.run();
+  } catch (const std::exception& e) {
+    spdlog::error("worker stopping: a handler failed: {}", e.what());
+    status = 1;
+  }
+  service.stop();  // before the loops go: a finishing engine job still posts to its request's loop
   spdlog::info("worker stopped");
-  return 0;
+  return status;
 }
 
 }  // namespace

@@ -73,7 +73,9 @@ class Client {
 
   boost::asio::awaitable<ClientResult> send(ClientRequest request);
 
-  // Drops every pooled connection (tests; shutdown).
+  // Drops every pooled connection (tests; shutdown). Connections pooled for event loops are
+  // closed on the calling thread, so call it, and destroy the client, only when none of those
+  // loops runs (after EventLoops::run returned) and before the loops are destroyed.
   void closeIdle();
 
  private:

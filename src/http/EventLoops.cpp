@@ -12,7 +12,9 @@ namespace npufleet::http {
 // by connections on the others), and destroying it after its loop's reactor is gone crashes.
 class EventLoops::Loop : public boost::asio::io_context {
  public:
-  Loop() : boost::asio::io_context(1) {}  // one thread runs it: Asio may skip some locking
+  // Concurrency hint 1: one thread runs the loop. Asio keeps its locks (other threads post to a
+  // loop, and the acceptor registers sockets with it from loop 0): never an UNSAFE hint here.
+  Loop() : boost::asio::io_context(1) {}
   void shutdownServices() { shutdown(); }
 };
 
@@ -53,7 +55,8 @@ boost::asio::io_context& EventLoops::main() { return *loops_.front(); }
 boost::asio::io_context& EventLoops::at(size_t i) { return *loops_.at(i); }
 
 boost::asio::io_context& EventLoops::next() {
-  return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
+  if (loops_.size() == 1) return main();
+  return *loops_[1 + next_.fetch_add(1, std::memory_order_relaxed) % (loops_.size() - 1)];
 }
 
 void EventLoops::run() {
@@ -70,8 +73,15 @@ void EventLoops::run() {
     }
   };
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < loops_.size(); ++i) {
-    threads.emplace_back([&guarded, this, i] { guarded(*loops_[i]); });
+  threads.reserve(loops_.size());
+  try {
+    for (size_t i = 1; i < loops_.size(); ++i) {
+      threads.emplace_back([&guarded, this, i] { guarded(*loops_[i]); });
+    }
+  } catch (...) {  // no thread to be had: stop the loops already running, then fail
+    stop();
+    for (auto& t : threads) t.join();
+    throw;
   }
   guarded(main());
   for (auto& t : threads) t.join();

@@ -1,8 +1,10 @@
 // A fixed set of event loops, as nginx's worker processes but threads of one process: each loop
-// is an io_context run by exactly one thread, so what lives on a loop (a connection, its
-// timers, a pooled upstream connection) needs no strand and never crosses threads. Loop 0 is
-// the process's main loop, run by the thread that calls run(); http::Server spreads accepted
-// connections over all loops and http::Client pools connections per loop.
+// is an io_context run by exactly one thread, so a connection, its timers and the pooled
+// upstream connections its handlers use live on one loop and need no strand (accepted sockets
+// are made on the main loop and handed over once, through Asio's locked queues). Loop 0 is the
+// main loop, run by the thread that calls run(): the server's acceptor, signals and the
+// process's background work live there. next() spreads connections over the other loops, so a
+// blocking moment in background work delays accepting, not the connections being served.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,7 +17,7 @@ namespace npufleet::http {
 
 class EventLoops {
  public:
-  // count >= 1 loops (a smaller count is taken as 1).
+  // count >= 1 loops, main included (a smaller count is taken as 1).
   explicit EventLoops(int count);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
@@ -23,7 +25,8 @@ class EventLoops {
 
   boost::asio::io_context& main();
   boost::asio::io_context& at(size_t i);
-  // The loops in turn, for spreading connections.
+  // The loops after the main one in turn, for spreading connections; the main loop when it is
+  // the only one.
   boost::asio::io_context& next();
   size_t size() const { return loops_.size(); }
 

@@ -59,7 +59,7 @@ class Server {
   // Every connection on `io`, each on a strand of its own (io may be run by several threads).
   Server(boost::asio::io_context& io, const Router& router, ServerOptions options,
          std::shared_ptr<prometheus::Registry> metrics);
-  // Accepts on loops.main() and gives each connection to the next loop, where it stays: its
+  // Accepts on loops.main() and gives each connection to loops.next(), where it stays: its
   // handlers, and the upstream calls they make through http::Client, run on that loop's thread.
   Server(EventLoops& loops, const Router& router, ServerOptions options,
          std::shared_ptr<prometheus::Registry> metrics);

@@ -156,7 +156,7 @@ TEST(EventLoopsTest, EachLoopRunsOnAThreadOfItsOwnAndKnowsItself) {
   std::atomic<int> ran{0};
   std::atomic<bool> knew_itself{true};
   for (size_t i = 0; i < loops.size(); ++i) {
-    asio::io_context& loop = loops.next();
+    asio::io_context& loop = loops.at(i);
     asio::post(loop, [&, l = &loop] {
       if (EventLoops::current() != l) knew_itself = false;
       {
@@ -178,10 +178,19 @@ TEST(EventLoopsTest, EachLoopRunsOnAThreadOfItsOwnAndKnowsItself) {
   EXPECT_EQ(EventLoops::current(), nullptr);
 }
 
+TEST(EventLoopsTest, ConnectionsGoToTheLoopsBesideTheMainOneUnlessItIsAlone) {
+  EventLoops alone(1);
+  EXPECT_EQ(&alone.next(), &alone.main());
+  EventLoops three(3);
+  std::vector<asio::io_context*> order;
+  for (int i = 0; i < 4; ++i) order.push_back(&three.next());
+  EXPECT_EQ(order, (std::vector<asio::io_context*>{&three.at(1), &three.at(2), &three.at(1),
+                                                   &three.at(2)}));
+}
+
 TEST(EventLoopsTest, AnExceptionOutOfALoopStopsThemAllAndReachesRun) {
   EventLoops loops(2);
-  loops.next();  // the next one is loop 1, run on a thread of its own
-  asio::post(loops.next(), [] { throw std::runtime_error("handler failed"); });
+  asio::post(loops.at(1), [] { throw std::runtime_error("handler failed"); });  // its own thread
   try {
     loops.run();
     FAIL() << "run() returned normally";
@@ -207,7 +216,7 @@ TEST(EventLoopsTest, EndingWithOpenConnectionsOnEveryLoopIsClean) {
   std::thread t([&] { loops->run(); });
   asio::io_context io;
   std::vector<asio::ip::tcp::socket> open;
-  for (int i = 0; i < 6; ++i) {  // idle keep-alive connections, two per loop
+  for (int i = 0; i < 6; ++i) {  // idle keep-alive connections, three on each serving loop
     open.emplace_back(io);
     open.back().connect({asio::ip::make_address("127.0.0.1"), bound->port});
     const std::string req = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -222,12 +231,13 @@ TEST(EventLoopsTest, EndingWithOpenConnectionsOnEveryLoopIsClean) {
   loops.reset();
 }
 
-// An upstream server on its own io_context and, in front of it, a server on two event loops
-// whose /proxy handler calls the upstream through one Client, as the inference router does.
+// An upstream server on its own io_context and, in front of it, a server on event loops (the
+// main one and two serving connections) whose /proxy handler calls the upstream through one
+// Client, as the inference router does.
 class EventLoopsServerTest : public ::testing::Test {
  protected:
   EventLoopsServerTest()
-      : up_guard(asio::make_work_guard(up_io)), loops(2), client(loops.main().get_executor()) {
+      : up_guard(asio::make_work_guard(up_io)), loops(3), client(loops.main().get_executor()) {
     addTestRoutes(upstream_router, up_io, upstream_served);
     upstream = std::make_unique<Server>(up_io, upstream_router, loopback(), nullptr);
     upstream_port = startOnLoopback(*upstream);
@@ -252,15 +262,9 @@ class EventLoopsServerTest : public ::testing::Test {
   }
   ~EventLoopsServerTest() override {
     drain(*server);
-    // Pooled connections live on the loops: drop them there, before the loops stop.
-    std::promise<void> closed;
-    asio::post(loops.main(), [&] {
-      client.closeIdle();
-      closed.set_value();
-    });
-    closed.get_future().wait_for(std::chrono::seconds(5));
     loops.stop();
     loops_thread.join();
+    client.closeIdle();  // no loop runs now (Client.h)
     drain(*upstream);
     up_guard.reset();
     up_io.stop();
@@ -318,7 +322,7 @@ TEST_F(EventLoopsServerTest, ConnectionsAreSpreadOverTheLoopsAndStayOnTheirs) {
     ASSERT_TRUE(r.ok()) << r.message;
     seen.insert(r.response.body);
   }
-  EXPECT_EQ(seen, (std::set<std::string>{"0", "1"}));
+  EXPECT_EQ(seen, (std::set<std::string>{"1", "2"}));  // the main loop only accepts
 
   // One keep-alive connection: every request on the loop that accepted it.
   asio::io_context io;
