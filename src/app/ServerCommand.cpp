@@ -135,9 +135,9 @@ int runServer(ServerFlags& flags) {
   auto metrics = std::make_shared<prometheus::Registry>();
   api::ApiContext ctx{nodes, audit, tokens, clock, metrics, [db = *db] { return db->check(); }, {}};
 
-  // Event loops, one thread each: the main one (io) accepts and runs the control plane's own
-  // work started outside a request (monitoring, history, detection at start-up); connections
-  // go to the server.threads others.
+  // Event loops, one thread each: the main one (io) accepts and runs the control plane's
+  // background work (monitor sweeps, history, the detections NpuRegistry starts when a node
+  // gains the role); connections go to the server.threads others (docs/architecture.md).
   http::EventLoops loops(static_cast<int>(config.getInt("server.threads")) + 1);
   boost::asio::io_context& io = loops.main();
   http::Router router;
