@@ -3,6 +3,8 @@
 # 1. Router overhead: wrk against (a) an upstream directly, (b) the npufleet router,
 #    (c) nginx proxy_pass with upstream keep-alive, (d) HAProxy with connection reuse, all in
 #    front of the same upstream, in one run on this machine; requests/s, p50, p99, ratios to (c).
+#    Row (b') is the router with unsigned upstream calls, a diagnostic (the product always
+#    signs) that separates the signature's cost from the forwarding's.
 # 2. Strategies on a heterogeneous fleet (upstreams with 1, 2 and 4 slots of 5 ms each).
 # 3. Every other benchmark binary under BUILD_DIR/bench.
 # Knobs: DURATION (default 10s), CONNECTIONS (64), THREADS (2), BASE_PORT (18080),
@@ -59,6 +61,7 @@ part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 if part overhead; then
 UP=$((BASE_PORT + 1)); ROUTER=$BASE_PORT; NGINX=$((BASE_PORT + 2)); HAPROXY=$((BASE_PORT + 3))
+UNSIGNED=$((BASE_PORT + 4))
 
 "$BIN" upstream --listen "127.0.0.1:$UP" --threads 2 --log-level warn >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
 "$BIN" router --listen "127.0.0.1:$ROUTER" --threads 2 --strategy least-loaded --log-level warn \
@@ -102,27 +105,33 @@ backend be
   server w1 127.0.0.1:$UP
 CONF
 haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 & PIDS+=($!)
+"$BIN" router --listen "127.0.0.1:$UNSIGNED" --threads 2 --strategy least-loaded --log-level warn \
+  --upstream "w1=127.0.0.1:$UP:1024" --unsigned >"$WORK/router-unsigned.log" 2>&1 & PIDS+=($!)
 
-for p in $UP $ROUTER $NGINX $HAPROXY; do wait_port "$p"; done
+port_of() {
+  case $1 in worker) echo "$UP" ;; router) echo "$ROUTER" ;; unsigned) echo "$UNSIGNED" ;;
+    nginx) echo "$NGINX" ;; haproxy) echo "$HAPROXY" ;; esac
+}
+for p in $UP $ROUTER $NGINX $HAPROXY $UNSIGNED; do wait_port "$p"; done
 # Warm the keep-alive pools.
-for p in $UP $ROUTER $NGINX $HAPROXY; do
+for p in $UP $ROUTER $NGINX $HAPROXY $UNSIGNED; do
   DURATION=2s measure "http://127.0.0.1:$p/inference" >/dev/null
 done
 
 echo "## Router overhead: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, POST /inference, one upstream"
 echo "$(nproc) CPUs, $(uname -r)"
 declare -A R
-for name in worker router nginx haproxy; do
-  case $name in worker) p=$UP ;; router) p=$ROUTER ;; nginx) p=$NGINX ;; haproxy) p=$HAPROXY ;; esac
-  R[$name]=$(measure "http://127.0.0.1:$p/inference")
+for name in worker router unsigned nginx haproxy; do
+  R[$name]=$(measure "http://127.0.0.1:$(port_of $name)/inference")
 done
 read -r n_rps n_p50 n_p99 _ <<<"${R[nginx]}"
 printf "| %-22s | %10s | %8s | %8s | %9s | %9s | %7s |\n" target "req/s" "p50 ms" "p99 ms" "req/s / c" "p99 / c" non-2xx
 printf "|%s|\n" "------------------------|------------|----------|----------|-----------|-----------|---------"
-for name in worker router nginx haproxy; do
+for name in worker router unsigned nginx haproxy; do
   read -r rps p50 p99 bad <<<"${R[$name]}"
   label=$name
   case $name in worker) label="(a) worker directly" ;; router) label="(b) npufleet router" ;;
+    unsigned) label="(b') router, unsigned" ;;
     nginx) label="(c) nginx keep-alive" ;; haproxy) label="(d) HAProxy reuse" ;; esac
   printf "| %-22s | %10s | %8s | %8s | %9.2f | %9.2f | %7s |\n" "$label" "$rps" "$p50" "$p99" \
     "$(awk -v a="$rps" -v b="$n_rps" 'BEGIN{print (b>0)?a/b:0}')" \
@@ -150,17 +159,20 @@ echo "CPU per request, µs (utime + stime from /proc, one more $DURATION run eac
 printf "| %-22s | %8s | %8s | %8s | %8s |\n" proxy proxy upstream rest total
 printf "|%s|\n" "------------------------|----------|----------|----------|---------"
 hz=$(getconf CLK_TCK)
-for name in router nginx haproxy; do
+for name in router unsigned nginx haproxy; do
+  p=$(port_of $name)
   case $name in
-    router) p=$ROUTER; px=(${PIDS[1]}) ;;
-    nginx) p=$NGINX; px=(${PIDS[2]} $(pgrep -P "${PIDS[2]}" | tr '\n' ' ')) ;;
-    haproxy) p=$HAPROXY; px=(${PIDS[3]}) ;;
+    router) px=(${PIDS[1]}) ;;
+    nginx) px=(${PIDS[2]} $(pgrep -P "${PIDS[2]}" | tr '\n' ' ')) ;;
+    haproxy) px=(${PIDS[3]}) ;;
+    unsigned) px=(${PIDS[4]}) ;;
   esac
   u0=$(ticks "${PIDS[0]}"); x0=$(ticks "${px[@]}"); b0=$(busy)
   n=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/router/post.lua" \
       "http://127.0.0.1:$p/inference" | awk '/requests in/{print $1}')
   u1=$(ticks "${PIDS[0]}"); x1=$(ticks "${px[@]}"); b1=$(busy)
-  awk -v name="$name" -v n="$n" -v hz="$hz" -v x=$((x1 - x0)) -v u=$((u1 - u0)) -v b=$((b1 - b0)) \
+  label=$name; [[ $name == unsigned ]] && label="router, unsigned"
+  awk -v name="$label" -v n="$n" -v hz="$hz" -v x=$((x1 - x0)) -v u=$((u1 - u0)) -v b=$((b1 - b0)) \
     'BEGIN { f = 1e6 / hz / n; printf "| %-22s | %8.1f | %8.1f | %8.1f | %8.1f |\n", name, x*f, u*f, (b-x-u)*f, b*f }'
 done
 

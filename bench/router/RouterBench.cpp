@@ -5,10 +5,13 @@
 //     execution slots taking MS per request, later requests queueing, to compare strategies on
 //     a heterogeneous fleet. A load generator's stand-in for a worker, never part of the product.
 //   router_bench router --listen HOST:PORT --strategy S --upstream ID=HOST:PORT:MAXCONC ...
+//                       [--unsigned]
 //     the npufleet InferenceRouter (strategies, admission, failover, stats) on the npufleet HTTP
 //     server and pooled client, with a fixed fleet, serving POST /inference. As in the control
 //     plane, every upstream call is signed (auth::ServiceHttpClient, v1 + v2 headers) and the
-//     server and routing stats record their Prometheus series.
+//     server and routing stats record their Prometheus series. With --unsigned the upstream
+//     calls go out unsigned through the same pooled client: not a product mode (the control
+//     plane always signs), it shows how much of the router's cost is the signature.
 // Both take --log-level (default info, the product's default, which writes one access-log line
 // per request); bench/run.sh passes warn, the counterpart of nginx's `access_log off`.
 #include <boost/asio.hpp>
@@ -19,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -42,6 +46,13 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
     if (argv[i] == name) return argv[i + 1];
   }
   return fallback;
+}
+
+bool flag(int argc, char** argv, const std::string& name) {
+  for (int i = 2; i < argc; ++i) {
+    if (argv[i] == name) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> args(int argc, char** argv, const std::string& name) {
@@ -73,6 +84,19 @@ class SigningWorkerClient final : public balancer::WorkerClient {
 
  private:
   auth::ServiceHttpClient client_;
+};
+
+// --unsigned: the same pooled client with no signature (a measurement, not a product mode).
+class UnsignedWorkerClient final : public balancer::WorkerClient {
+ public:
+  explicit UnsignedWorkerClient(asio::any_io_executor ex)
+      : client_(std::move(ex), http::Client::Options{1024, std::chrono::seconds(30)}) {}
+  asio::awaitable<http::ClientResult> send(http::ClientRequest r) override {
+    co_return co_await client_.send(std::move(r));
+  }
+
+ private:
+  http::Client client_;
 };
 
 // Device stand-in: `slots` concurrent executions of `service` each; the rest wait in FIFO. A
@@ -207,10 +231,15 @@ int main(int argc, char** argv) {
       std::cerr << signer.error().message << "\n";
       return 2;
     }
-    SigningWorkerClient client(io.get_executor(), std::move(*signer));
+    std::unique_ptr<balancer::WorkerClient> client;
+    if (flag(argc, argv, "--unsigned")) {
+      client = std::make_unique<UnsignedWorkerClient>(io.get_executor());
+    } else {
+      client = std::make_unique<SigningWorkerClient>(io.get_executor(), std::move(*signer));
+    }
     auto metrics = std::make_shared<prometheus::Registry>();
     balancer::RoutingStats stats(SystemClock::instance(), metrics);
-    balancer::InferenceRouter inference(fleet, client, SystemClock::instance(), stats, {}, cfg);
+    balancer::InferenceRouter inference(fleet, *client, SystemClock::instance(), stats, {}, cfg);
     router.add("POST", "/inference", [&inference](http::Request& req) -> asio::awaitable<http::Response> {
       co_return co_await inference.route(std::move(req.body));
     }, {.body_limit = 1 << 20});
