@@ -140,24 +140,26 @@ done
 
 # Where the CPU goes: on one machine wrk, the upstream and the proxy share the cores, so
 # requests/s follows the CPU all three spend per request. utime + stime of each process from
-# /proc over one more run per proxy; "rest" is the machine's busy time minus both (wrk, kernel
-# threads, anything else running).
+# /proc over one more run per proxy (the proxy's also split into user and system time); "rest"
+# is the machine's busy time minus both (wrk, kernel threads, anything else running).
+# ticks PID... -> "user system" clock ticks of every thread of the processes
 ticks() {
-  local t=0 f
+  local u=0 s=0 f
   for pid in "$@"; do
     for f in /proc/"$pid"/task/*/stat; do
       [[ -r $f ]] || continue
       read -r -a st < <(sed 's/.*) //' "$f")
-      t=$((t + st[11] + st[12]))
+      u=$((u + st[11])); s=$((s + st[12]))
     done
   done
-  echo "$t"
+  echo "$u $s"
 }
+sum() { echo $(($1 + $2)); }
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 echo
 echo "CPU per request, µs (utime + stime from /proc, one more $DURATION run each):"
-printf "| %-22s | %8s | %8s | %8s | %8s |\n" proxy proxy upstream rest total
-printf "|%s|\n" "------------------------|----------|----------|----------|---------"
+printf "| %-22s | %8s | %8s | %8s | %8s | %8s |\n" proxy proxy "(user)" upstream rest total
+printf "|%s|\n" "------------------------|----------|----------|----------|----------|---------"
 hz=$(getconf CLK_TCK)
 for name in router unsigned nginx haproxy; do
   p=$(port_of $name)
@@ -167,13 +169,14 @@ for name in router unsigned nginx haproxy; do
     haproxy) px=(${PIDS[3]}) ;;
     unsigned) px=(${PIDS[4]}) ;;
   esac
-  u0=$(ticks "${PIDS[0]}"); x0=$(ticks "${px[@]}"); b0=$(busy)
+  u0=$(sum $(ticks "${PIDS[0]}")); read -r xu0 xs0 <<<"$(ticks "${px[@]}")"; b0=$(busy)
   n=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/router/post.lua" \
       "http://127.0.0.1:$p/inference" | awk '/requests in/{print $1}')
-  u1=$(ticks "${PIDS[0]}"); x1=$(ticks "${px[@]}"); b1=$(busy)
+  u1=$(sum $(ticks "${PIDS[0]}")); read -r xu1 xs1 <<<"$(ticks "${px[@]}")"; b1=$(busy)
   label=$name; [[ $name == unsigned ]] && label="router, unsigned"
-  awk -v name="$label" -v n="$n" -v hz="$hz" -v x=$((x1 - x0)) -v u=$((u1 - u0)) -v b=$((b1 - b0)) \
-    'BEGIN { f = 1e6 / hz / n; printf "| %-22s | %8.1f | %8.1f | %8.1f | %8.1f |\n", name, x*f, u*f, (b-x-u)*f, b*f }'
+  awk -v name="$label" -v n="$n" -v hz="$hz" -v xu=$((xu1 - xu0)) -v x=$((xu1 + xs1 - xu0 - xs0)) \
+    -v u=$((u1 - u0)) -v b=$((b1 - b0)) \
+    'BEGIN { f = 1e6 / hz / n; printf "| %-22s | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f |\n", name, x*f, xu*f, u*f, (b-x-u)*f, b*f }'
 done
 
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
