@@ -188,6 +188,37 @@ int printBody(const http::ClientResponse& res) {
   return 0;
 }
 
+// Runs one call and prints the JSON answer (or "done" for 204); sets the exit code.
+void callAndPrint(const ApiFlags& flags, int& exit_code, const std::string& method,
+                  const std::string& target, const std::optional<bj::value>& body = std::nullopt) {
+  ApiCaller api(flags);
+  auto res = api.call(method, target, body);
+  if (!res) {
+    exit_code = 1;
+    return;
+  }
+  exit_code = res->body.empty() ? (std::cout << "done\n", 0) : printBody(*res);
+}
+
+// For a listing: runs a GET and returns the answer for the caller to print as a table, or
+// nullopt when there is nothing left to print (the call failed, exit code 1, or --json asked for
+// the API's own JSON, printed here).
+std::optional<bj::value> fetchForTable(const ApiFlags& flags, int& exit_code,
+                                       const std::string& target) {
+  ApiCaller api(flags);
+  auto res = api.call("GET", target);
+  if (!res) {
+    exit_code = 1;
+    return std::nullopt;
+  }
+  if (flags.json) {
+    exit_code = printBody(*res);
+    return std::nullopt;
+  }
+  exit_code = 0;
+  return bj::parse(res->body);
+}
+
 // Percent-encodes a path segment or query value.
 std::string encode(const std::string& s) {
   std::ostringstream out;
@@ -243,17 +274,9 @@ void addNodesCommands(CLI::App& app, int& exit_code) {
     if (!f->role.empty()) target += "&role=" + encode(f->role);
     if (!f->status.empty()) target += "&status=" + encode(f->status);
     if (!f->query.empty()) target += "&q=" + encode(f->query);
-    ApiCaller api(f->api);
-    auto res = api.call("GET", target);
-    if (!res) {
-      exit_code = 1;
-      return;
-    }
-    if (f->api.json) {
-      exit_code = printBody(*res);
-      return;
-    }
-    auto v = bj::parse(res->body);
+    auto answer = fetchForTable(f->api, exit_code, target);
+    if (!answer) return;
+    const bj::value& v = *answer;
     std::cout << std::left << std::setw(18) << "ID" << std::setw(20) << "NAME" << std::setw(22)
               << "ADDRESS" << std::setw(12) << "STATUS" << "ROLES\n";
     for (const auto& n : v.at("nodes").as_array()) {
@@ -284,18 +307,14 @@ void addNodesCommands(CLI::App& app, int& exit_code) {
       return;
     }
     if (!labels->empty()) body["labels"] = std::move(*labels);
-    ApiCaller api(f->api);
-    auto res = api.call("POST", "/api/fleet/nodes", bj::value(body));
-    exit_code = res ? printBody(*res) : 1;
+    callAndPrint(f->api, exit_code, "POST", "/api/fleet/nodes", bj::value(body));
   });
 
   auto* show = nodes->add_subcommand("show", "Show one node (with its NPU status when it has one)");
   addApiFlags(*show, f->api);
   show->add_option("id", f->id, "Node id")->required();
   show->callback([f, &exit_code] {
-    ApiCaller api(f->api);
-    auto res = api.call("GET", "/api/fleet/nodes/" + encode(f->id));
-    exit_code = res ? printBody(*res) : 1;
+    callAndPrint(f->api, exit_code, "GET", "/api/fleet/nodes/" + encode(f->id));
   });
 
   auto* update = nodes->add_subcommand("update", "Change a node's name, address, port or labels");
@@ -321,9 +340,7 @@ void addNodesCommands(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    ApiCaller api(f->api);
-    auto res = api.call("PATCH", "/api/fleet/nodes/" + encode(f->id), bj::value(body));
-    exit_code = res ? printBody(*res) : 1;
+    callAndPrint(f->api, exit_code, "PATCH", "/api/fleet/nodes/" + encode(f->id), bj::value(body));
   });
 
   auto* rm = nodes->add_subcommand("rm", "Remove a node from the registry");
@@ -369,17 +386,9 @@ void addTokenCommands(CLI::App& app, int& exit_code) {
   addApiFlags(*list, f->api);
   list->add_flag("--json", f->api.json, "Print the API's JSON");
   list->callback([f, &exit_code] {
-    ApiCaller api(f->api);
-    auto res = api.call("GET", "/api/tokens");
-    if (!res) {
-      exit_code = 1;
-      return;
-    }
-    if (f->api.json) {
-      exit_code = printBody(*res);
-      return;
-    }
-    auto v = bj::parse(res->body);
+    auto answer = fetchForTable(f->api, exit_code, "/api/tokens");
+    if (!answer) return;
+    const bj::value& v = *answer;
     std::cout << std::left << std::setw(24) << "NAME" << std::setw(11) << "ROLE" << std::setw(26)
               << "CREATED" << "LAST USED\n";
     for (const auto& t : v.at("tokens").as_array()) {
@@ -411,18 +420,6 @@ std::string num(const bj::object& o, const char* key) {
   return str(*v);
 }
 
-// Runs one call and prints the JSON answer (or "done" for 204); sets the exit code.
-void callAndPrint(const ApiFlags& flags, int& exit_code, const std::string& method,
-                  const std::string& target, const std::optional<bj::value>& body = std::nullopt) {
-  ApiCaller api(flags);
-  auto res = api.call(method, target, body);
-  if (!res) {
-    exit_code = 1;
-    return;
-  }
-  exit_code = res->body.empty() ? (std::cout << "done\n", 0) : printBody(*res);
-}
-
 struct NpuFlags {
   ApiFlags api;
   std::string id, model, range;
@@ -438,17 +435,9 @@ void addNpuCommands(CLI::App& app, int& exit_code) {
   addApiFlags(*list, f->api);
   list->add_flag("--json", f->api.json, "Print the API's JSON");
   list->callback([f, &exit_code] {
-    ApiCaller api(f->api);
-    auto res = api.call("GET", "/api/npu/nodes");
-    if (!res) {
-      exit_code = 1;
-      return;
-    }
-    if (f->api.json) {
-      exit_code = printBody(*res);
-      return;
-    }
-    auto v = bj::parse(res->body);
+    auto answer = fetchForTable(f->api, exit_code, "/api/npu/nodes");
+    if (!answer) return;
+    const bj::value& v = *answer;
     std::cout << std::left << std::setw(18) << "ID" << std::setw(18) << "NAME" << std::setw(10)
               << "STATUS" << std::setw(11) << "DETECTION" << std::setw(12) << "DEVICE"
               << std::setw(8) << "MODELS" << std::setw(8) << "UTIL%" << "QUEUE\n";
