@@ -62,20 +62,12 @@ CpuProbe::CpuProbe(HostFileReader proc, std::vector<std::string> notes) : proc_(
   }
   if (info_.name.empty()) info_.name = "CPU (model unknown)";
 
-  if (auto memory = SystemMemory::read(proc_)) {
-    info_.memory_total_gb = memory->total_gib;
-  } else {
-    addNote(info_, "memory unknown: " + memory.error().message);
-  }
+  SystemMemory::fillTotal(proc_, info_, "memory");
   refresh();
 }
 
 std::optional<double> CpuProbe::memoryUsedGb() {
-  info_.memory_used_gb.reset();
-  if (auto memory = SystemMemory::read(proc_); memory && memory->available_gib) {
-    info_.memory_used_gb = memory->total_gib - *memory->available_gib;
-  }
-  return info_.memory_used_gb;
+  return SystemMemory::refreshUsed(proc_, info_);
 }
 
 }  // namespace npufleet::worker

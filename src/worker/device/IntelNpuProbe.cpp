@@ -48,22 +48,10 @@ IntelNpuProbe::IntelNpuProbe(HostFileReader sys, HostFileReader proc, std::strin
   info_.driver = "intel_vpu";
   for (auto& note : notes) addNote(info_, std::move(note));
 
-  std::optional<uint64_t> device_id;
-  if (auto id = sys_.readHex(device_dir_ + "/device"); id && *id <= 0xffff) {
-    device_id = *id;
-  } else {
-    addNote(info_,
-            "PCI device id unknown: " +
-                (id ? "value " + std::to_string(*id) + " is not 16-bit" : id.error().message));
-  }
-  info_.name = deviceName(device_id);
+  info_.name = deviceName(readPciDeviceId(sys_, device_dir_, info_));
   if (auto address = sys_.resolvedName(device_dir_)) info_.pci_address = *address;
 
-  if (auto memory = SystemMemory::read(proc_)) {
-    info_.memory_total_gb = memory->total_gib;
-  } else {
-    addNote(info_, "shared system memory unknown: " + memory.error().message);
-  }
+  SystemMemory::fillTotal(proc_, info_, "shared system memory");
 
   if (!sys_.exists(device_dir_ + "/npu_busy_time_us")) {
     addNote(info_,
@@ -108,11 +96,7 @@ std::optional<double> IntelNpuProbe::utilizationPercent() {
 }
 
 std::optional<double> IntelNpuProbe::memoryUsedGb() {
-  info_.memory_used_gb.reset();
-  if (auto memory = SystemMemory::read(proc_); memory && memory->available_gib) {
-    info_.memory_used_gb = memory->total_gib - *memory->available_gib;
-  }
-  return info_.memory_used_gb;
+  return SystemMemory::refreshUsed(proc_, info_);
 }
 
 void IntelNpuProbe::refresh() {

@@ -49,4 +49,20 @@ Result<SystemMemory::Figures> SystemMemory::read(const HostFileReader& proc) {
   return figures;
 }
 
+void SystemMemory::fillTotal(const HostFileReader& proc, DeviceInfo& info, std::string_view what) {
+  if (auto memory = read(proc)) {
+    info.memory_total_gb = memory->total_gib;
+  } else {
+    addNote(info, std::string(what) + " unknown: " + memory.error().message);
+  }
+}
+
+std::optional<double> SystemMemory::refreshUsed(const HostFileReader& proc, DeviceInfo& info) {
+  info.memory_used_gb.reset();
+  if (auto memory = read(proc); memory && memory->available_gib) {
+    info.memory_used_gb = memory->total_gib - *memory->available_gib;
+  }
+  return info.memory_used_gb;
+}
+
 }  // namespace npufleet::worker
