@@ -146,49 +146,34 @@ void NpuRegistry::onNodeChanged(const Node* before, const Node* after) {
 }
 
 NodeNpuState NpuRegistry::startDetection(const Node& node) {
-  uint64_t generation;
-  NodeNpuState snapshot;
-  MonitoredNode address;
-  {
-    std::lock_guard lock(mu_);
-    Entry& e = entryLocked(node);
-    generation = markDetectingLocked(e);
-    snapshot = e.state;
-    address = e.address;
-  }
-  persist(snapshot);
-  publishDetection(snapshot);
+  DetectionStart start = markDetecting(node);
+  persist(start.snapshot);
+  publishDetection(start.snapshot);
   std::weak_ptr<bool> alive = alive_;
   asio::co_spawn(
       executor_,
-      [this, alive, address, generation]() -> asio::awaitable<void> {
+      [this, alive, address = start.address, generation = start.generation]()
+          -> asio::awaitable<void> {
         if (alive.expired()) co_return;
         co_await runDetection(address, generation);
       },
       asio::detached);
-  return snapshot;
+  return start.snapshot;
 }
 
-uint64_t NpuRegistry::markDetectingLocked(Entry& e) {
+NpuRegistry::DetectionStart NpuRegistry::markDetecting(const Node& node) {
+  std::lock_guard lock(mu_);
+  Entry& e = entryLocked(node);
   e.state.active = true;
   e.state.detection_status = DetectionStatus::kDetecting;
   e.state.detection_error.clear();
-  return ++e.generation;
+  return {++e.generation, e.address, e.state};
 }
 
 asio::awaitable<NodeNpuState> NpuRegistry::detect(Node node) {
-  uint64_t generation;
-  MonitoredNode address;
-  NodeNpuState snapshot;
-  {
-    std::lock_guard lock(mu_);
-    Entry& e = entryLocked(node);
-    generation = markDetectingLocked(e);
-    address = e.address;
-    snapshot = e.state;
-  }
-  publishDetection(snapshot);
-  co_return co_await runDetection(address, generation);
+  DetectionStart start = markDetecting(node);
+  publishDetection(start.snapshot);
+  co_return co_await runDetection(start.address, start.generation);
 }
 
 asio::awaitable<NodeNpuState> NpuRegistry::runDetection(MonitoredNode address, uint64_t generation) {

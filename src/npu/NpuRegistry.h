@@ -84,7 +84,13 @@ class NpuRegistry final : public fleet::NodeObserver {
     fleet::TimePoint last_seen_written{};
   };
   Entry& entryLocked(const fleet::Node& node);
-  uint64_t markDetectingLocked(Entry& e);
+  // Marks the node "detecting" and starts a new detection generation; what runDetection needs.
+  struct DetectionStart {
+    uint64_t generation = 0;
+    MonitoredNode address;
+    NodeNpuState snapshot;  // the state marked "detecting"
+  };
+  DetectionStart markDetecting(const fleet::Node& node);
   boost::asio::awaitable<NodeNpuState> runDetection(MonitoredNode address, uint64_t generation);
   void persist(const NodeNpuState& state);
   void publishDetection(const NodeNpuState& s);
