@@ -34,6 +34,18 @@ Status checkStat(const std::string& path, const struct stat& st) {
   return okStatus();
 }
 
+// fstat of an opened key file, then checkStat; closes `fd` when either fails.
+Status statOpenKeyFile(int fd, const std::string& path, struct stat& st) {
+  Status ok = okStatus();
+  if (::fstat(fd, &st) != 0) {
+    ok = Error::badRequest("cannot stat key file " + path, "key_file");
+  } else {
+    ok = checkStat(path, st);
+  }
+  if (!ok) ::close(fd);
+  return ok;
+}
+
 // Wipes the raw file contents on every path out of readKeyFile.
 struct Cleansed {
   std::string text;
@@ -61,14 +73,7 @@ Result<std::vector<std::string>> readKeyFile(const std::string& path) {
                              "key_file");
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return Error::badRequest("cannot stat key file " + path, "key_file");
-  }
-  if (auto ok = checkStat(path, st); !ok) {
-    ::close(fd);
-    return ok.error();
-  }
+  if (auto ok = statOpenKeyFile(fd, path, st); !ok) return ok.error();
   if (st.st_size > 1024 * 1024) {
     ::close(fd);
     return Error::badRequest("key file " + path + " is larger than 1 MiB", "key_file");
@@ -154,14 +159,7 @@ Status writeKeyLine(const std::string& path, const std::string& key, bool append
     fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd >= 0) {
       struct stat st {};
-      if (::fstat(fd, &st) != 0) {
-        ::close(fd);
-        return Error::badRequest("cannot stat key file " + path, "key_file");
-      }
-      if (auto ok = checkStat(path, st); !ok) {
-        ::close(fd);
-        return ok.error();
-      }
+      if (auto ok = statOpenKeyFile(fd, path, st); !ok) return ok.error();
       // A file without a final newline would glue the new key onto the last one.
       const int rfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       char last = '\n';
