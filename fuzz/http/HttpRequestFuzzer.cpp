@@ -172,14 +172,7 @@ void serveConnection(std::string_view bytes, size_t chunk, bool authenticate) {
     http::Request req;
     req.remote_address = "192.0.2.7";
     req.request_id = "fuzz";
-    req.method = std::string(head.method_string());
-    req.target = std::string(head.target());
-    auto qpos = req.target.find('?');
-    req.path = req.target.substr(0, qpos);
-    if (qpos != std::string::npos) req.query = req.target.substr(qpos + 1);
-    for (const auto& field : head) {
-      req.headers.add(std::string(field.name_string()), std::string(field.value()));
-    }
+    http::fillRequestHead(head, req);
     const bool keep_alive = head.keep_alive();
     const size_t limit = fuzz::bodyLimitFor(world.router(), req);
 

@@ -53,4 +53,15 @@ std::string framingProblem(bool obs_fold, const bhttp::request_header<>& head) {
   return {};
 }
 
+void fillRequestHead(const bhttp::request_header<>& head, Request& req) {
+  req.method = std::string(head.method_string());
+  req.target = std::string(head.target());
+  const auto qpos = req.target.find('?');
+  req.path = req.target.substr(0, qpos);
+  if (qpos != std::string::npos) req.query = req.target.substr(qpos + 1);
+  for (const auto& field : head) {
+    req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+}
+
 }  // namespace npufleet::http

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/Message.h"
+
 namespace npufleet::http {
 
 // Whether reading the header may stop: `bytes` (what has arrived so far) holds a whole header
@@ -26,5 +28,9 @@ bool hasObsFold(std::string_view raw);
 // single "chunked" on HTTP/1.1 (RFC 9112 6.1, 6.3). Beast reads "gzip" or "chunked, gzip" as no
 // body at all, and the body's bytes would then be taken as the next request.
 std::string framingProblem(bool obs_fold, const boost::beast::http::request_header<>& head);
+
+// The request line and header fields of a parsed head as handlers see them: method, target,
+// path (the target up to '?'), query (after it) and every header in order.
+void fillRequestHead(const boost::beast::http::request_header<>& head, Request& req);
 
 }  // namespace npufleet::http

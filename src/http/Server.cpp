@@ -563,14 +563,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         break;
       }
       auto& head = header_parser.get();
-      req.method = std::string(head.method_string());
-      req.target = std::string(head.target());
-      auto qpos = req.target.find('?');
-      req.path = req.target.substr(0, qpos);
-      if (qpos != std::string::npos) req.query = req.target.substr(qpos + 1);
-      for (const auto& field : head) {
-        req.headers.add(std::string(field.name_string()), std::string(field.value()));
-      }
+      fillRequestHead(head, req);
       if (auto rid = req.headers.get("X-Request-Id"); acceptableRequestId(rid)) {
         req.request_id = std::string(rid);
       }
