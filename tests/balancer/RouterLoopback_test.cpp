@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "balancer/InferenceRouter.h"
+#include "balancer/tests/RouterFakes.h"
 #include "http/Client.h"
 #include "http/Server.h"
 
@@ -66,22 +67,6 @@ struct LoopbackWorker {
   std::atomic<bool> stopped{false};
 };
 
-class Fleet final : public CandidateSource {
- public:
-  void set(std::vector<RoutableNode> nodes) {
-    std::lock_guard lock(mu_);
-    snap_ = std::make_shared<const std::vector<RoutableNode>>(std::move(nodes));
-  }
-  NodeSnapshot snapshot() const override {
-    std::lock_guard lock(mu_);
-    return snap_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  NodeSnapshot snap_;
-};
-
 class RouterLoopbackTest : public ::testing::Test {
  protected:
   RouterLoopbackTest()
@@ -125,7 +110,7 @@ class RouterLoopbackTest : public ::testing::Test {
   std::vector<std::thread> threads;
   std::vector<std::unique_ptr<LoopbackWorker>> workers;
   std::vector<RoutableNode> nodes;
-  Fleet fleet;
+  balancer::testing::FakeFleet fleet;
   PlainWorkerClient client;
   RoutingStats stats;
   std::unique_ptr<InferenceRouter> router;
