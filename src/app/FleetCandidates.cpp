@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include "fleet/Node.h"
 
 namespace npufleet::app {
@@ -11,25 +13,47 @@ FleetCandidates::FleetCandidates(fleet::NodeRepository& nodes, const npu::NpuReg
     : nodes_(nodes), registry_(registry), ttl_(ttl) {}
 
 balancer::NodeSnapshot FleetCandidates::snapshot() const {
+  const auto now = std::chrono::steady_clock::now();
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    // While one caller rebuilds, the others keep routing on the previous view: no event loop
+    // waits for another's database read.
+    if (cached_ && (now - built_ < ttl_ || (rebuilding_ && ttl_.count() > 0))) return cached_;
+    rebuilding_ = true;
+    generation = generation_;
+  }
+  // Every node, with or without the role (validation tells "unknown" from "no role"); the
+  // page holds them all.
+  fleet::NodeFilter all;
+  all.per_page = std::numeric_limits<int>::max();
+  auto page = nodes_.list(all);
+  std::shared_ptr<std::vector<balancer::RoutableNode>> fresh;
+  if (page) {
+    fresh = std::make_shared<std::vector<balancer::RoutableNode>>();
+    fresh->reserve(page->nodes.size());
+    for (const auto& n : page->nodes) fresh->push_back(routable(n));
+  }
   std::lock_guard lock(mu_);
-  auto now = std::chrono::steady_clock::now();
-  if (cached_ && now - built_ < ttl_) return cached_;
-  auto nodes = nodes_.listWithRole(fleet::kNpuWorkerRole);
-  if (!nodes) {
+  rebuilding_ = false;
+  if (!fresh) {
     spdlog::warn("router: cannot read the registry, keeping the last view: {}",
-                 nodes.error().message);
+                 page.error().message);
     return cached_ ? cached_ : std::make_shared<const std::vector<balancer::RoutableNode>>();
   }
-  auto out = std::make_shared<std::vector<balancer::RoutableNode>>();
-  for (const auto& n : *nodes) out->push_back(routable(n));
-  cached_ = std::move(out);
-  built_ = now;
-  return cached_;
+  // A registry change since the read began makes this view stale: its caller may use it, the
+  // next one reads again.
+  if (generation == generation_) {
+    cached_ = fresh;
+    built_ = now;
+  }
+  return fresh;
 }
 
 void FleetCandidates::onNodeChanged(const fleet::Node*, const fleet::Node*) {
   std::lock_guard lock(mu_);
   cached_.reset();
+  ++generation_;
 }
 
 balancer::RoutableNode FleetCandidates::routable(const fleet::Node& n) const {
@@ -38,7 +62,11 @@ balancer::RoutableNode FleetCandidates::routable(const fleet::Node& n) const {
   r.ip = n.ip;
   r.port = static_cast<uint16_t>(n.npu_port);
   r.draining = n.draining;
-  r.hasRole = true;
+  r.hasRole = n.hasRole(fleet::kNpuWorkerRole);
+  if (!r.hasRole) {
+    r.status = balancer::NodeHealth::kOffline;  // never a candidate; listed for validation
+    return r;
+  }
   auto state = registry_.state(n.id);
   fleet::NodeStatus status = state ? state->status : n.status;
   if (n.status == fleet::NodeStatus::kMaintenance) status = n.status;

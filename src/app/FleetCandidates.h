@@ -1,9 +1,10 @@
-// The router's view of the fleet: nodes with the npu-worker role and what monitoring last saw of
-// them, as balancer::RoutableNode. Joins the registry (fleet) and the NPU state (npu) for the
+// The router's view of the fleet: every registered node, and for those with the npu-worker role
+// what monitoring last saw of them, as balancer::RoutableNode. Joins the registry (fleet) and the NPU state (npu) for the
 // balancer, which knows neither; used by the control plane and by the fuzz targets' world.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 
 #include "balancer/CandidateSource.h"
@@ -14,7 +15,8 @@
 namespace npufleet::app {
 
 // Rebuilt at most every `ttl` (and at once after a registry change, as a NodeObserver), so the
-// hot path reads a shared immutable snapshot. A ttl of zero rebuilds on every call.
+// hot path reads a shared immutable snapshot; the rebuild reads the database outside the lock,
+// and other callers keep the previous snapshot meanwhile. A ttl of zero rebuilds on every call.
 class FleetCandidates final : public balancer::CandidateSource, public fleet::NodeObserver {
  public:
   FleetCandidates(fleet::NodeRepository& nodes, const npu::NpuRegistry& registry,
@@ -32,6 +34,8 @@ class FleetCandidates final : public balancer::CandidateSource, public fleet::No
   mutable std::mutex mu_;
   mutable balancer::NodeSnapshot cached_;
   mutable std::chrono::steady_clock::time_point built_{};
+  mutable bool rebuilding_ = false;
+  uint64_t generation_ = 0;  // registry changes seen; a rebuild begun before one is not kept
 };
 
 }  // namespace npufleet::app

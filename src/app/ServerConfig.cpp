@@ -134,6 +134,18 @@ Result<auth::ServiceSigner> makeControlPlaneSigner(const Config& config, const C
   return auth::ServiceSigner::create(config.getString("auth.service_id"), std::move(*key), clock);
 }
 
+// Drops the router's load, ejection state and figures of a node deleted from the fleet.
+class RouterNodeRemoval final : public fleet::NodeObserver {
+ public:
+  explicit RouterNodeRemoval(balancer::InferenceRouter& router) : router_(router) {}
+  void onNodeChanged(const fleet::Node* before, const fleet::Node* after) override {
+    if (before != nullptr && after == nullptr) router_.forgetNode(before->id);
+  }
+
+ private:
+  balancer::InferenceRouter& router_;
+};
+
 }  // namespace
 
 struct ControlPlaneExtensions::Impl {
@@ -157,7 +169,8 @@ struct ControlPlaneExtensions::Impl {
         stats(ctx.clock, ctx.metrics),
         router(candidates, client, ctx.clock, stats, balancer::routerOptionsFromConfig(config),
                balancer::defaultLoadBalancingConfig(config)),
-        lb(router, lb_repo, candidates, &ctx.audit, ctx.clock) {}
+        lb(router, lb_repo, candidates, &ctx.audit, ctx.clock),
+        router_removal(router) {}
 
   npu::NpuSettings settings;
   store::SqliteNpuRepository npu_repo;
@@ -176,6 +189,7 @@ struct ControlPlaneExtensions::Impl {
   balancer::RoutingStats stats;
   balancer::InferenceRouter router;
   balancer::LoadBalancingService lb;
+  RouterNodeRemoval router_removal;
 };
 
 Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
@@ -192,9 +206,11 @@ Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
   if (auto st = x.lb.loadStored(); !st) return st.error();
   ctx.nodes.addObserver(&x.registry);
   ctx.nodes.addObserver(&x.candidates);
-  // A node that answers its health check is readmitted by the router's outlier detection.
+  ctx.nodes.addObserver(&x.router_removal);
+  // A node that answers its health check, and does not call itself degraded, is readmitted by
+  // the router's outlier detection (only an ejected node: probes leave the others alone).
   x.monitor.setProbeListener([&x](const std::string& node_id, const npu::ProbeObservation& obs) {
-    if (obs.reachable) x.router.onProbeSuccess(node_id);
+    if (obs.reachable && !obs.worker_degraded) x.router.onProbeSuccess(node_id);
   });
   api::addNpuNodeDecorator(ctx, x.registry);
   api::registerNpuRoutes(router, ctx, x.npu_api);

@@ -31,11 +31,13 @@ struct NodeLoad {
   int inFlight = 0;
   int maxConcurrent = 1;
   int queueDepth = 0;
+  bool removed = false;  // the node left the fleet with requests in flight: erase at the last
 };
 
 // A request waiting for a slot. The slot is handed over under the router's lock (granted +
 // node), so a wake-up that races the deadline never loses or double-counts a slot.
 struct Waiter {
+  std::string model;
   std::vector<std::string> eligible;
   bool granted = false;
   std::string node;
@@ -80,7 +82,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
 
   struct Candidates {
     std::vector<const RoutableNode*> nodes;  // sorted by id
-    size_t pool = 0;                         // serving nodes not offline or draining
+    std::vector<std::string_view> pool;      // serving nodes not offline or draining (ids)
     std::string why_none;
     bool unknown_model = false;
   };
@@ -101,7 +103,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         ++draining;
         continue;
       }
-      ++c.pool;
+      c.pool.push_back(n.nodeId);
       if (outliers.isEjected(n.nodeId)) {
         ++ejected;
         continue;
@@ -154,25 +156,71 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     return out;
   }
 
-  // Hands the freed slot to the oldest waiter that may use this node.
+  // The oldest waiter that may take a slot on `node` (a candidate for its model when it
+  // queued, and still serving that model), or waiters.end(). Under mu.
+  std::deque<std::shared_ptr<Waiter>>::iterator oldestWaiterFor(const RoutableNode& node) {
+    for (auto it = waiters.begin(); it != waiters.end(); ++it) {
+      const auto& e = (*it)->eligible;
+      if (std::find(e.begin(), e.end(), node.nodeId) != e.end() && node.serves((*it)->model)) {
+        return it;
+      }
+    }
+    return waiters.end();
+  }
+
+  // Gives a slot on `node` to the waiter at `it` (under mu); the caller wakes it after the lock.
+  std::shared_ptr<Waiter> grantLocked(std::deque<std::shared_ptr<Waiter>>::iterator it,
+                                      const std::string& node_id) {
+    std::shared_ptr<Waiter> w = *it;
+    ++loads[node_id].inFlight;
+    w->granted = true;
+    w->node = node_id;
+    waiters.erase(it);
+    return w;
+  }
+
+  // The node as it is now, when it may still take new requests: it holds the role, is not
+  // offline, draining or ejected. Null otherwise; `snap` keeps the node alive.
+  const RoutableNode* admissibleNow(const std::string& node_id, NodeSnapshot& snap) const {
+    if (outliers.isEjected(node_id)) return nullptr;
+    snap = source.snapshot();
+    if (!snap) return nullptr;
+    for (const auto& n : *snap) {
+      if (n.nodeId != node_id) continue;
+      const bool takes = n.hasRole && !n.draining && n.status != NodeHealth::kOffline;
+      return takes ? &n : nullptr;
+    }
+    return nullptr;
+  }
+
+  // Frees a slot and hands it to the oldest waiter that may use this node, unless the node
+  // has since been drained, ejected, taken offline or removed: a queued request must not go
+  // where a new one may not.
   void release(const std::string& node_id) {
+    {
+      std::lock_guard lock(mu);
+      auto it = loads.find(node_id);
+      if (it == loads.end()) return;
+      NodeLoad& l = it->second;
+      --l.inFlight;
+      if (l.removed) {
+        if (l.inFlight <= 0) loads.erase(it);
+        return;
+      }
+      if (waiters.empty() || l.inFlight >= l.maxConcurrent) return;
+    }
+    NodeSnapshot snap;
+    const RoutableNode* node = admissibleNow(node_id, snap);
+    if (node == nullptr) return;
     std::shared_ptr<Waiter> woken;
     {
       std::lock_guard lock(mu);
-      NodeLoad& l = loads[node_id];
-      --l.inFlight;
-      if (l.inFlight < l.maxConcurrent) {
-        for (auto it = waiters.begin(); it != waiters.end(); ++it) {
-          const auto& e = (*it)->eligible;
-          if (std::find(e.begin(), e.end(), node_id) == e.end()) continue;
-          ++l.inFlight;
-          (*it)->granted = true;
-          (*it)->node = node_id;
-          woken = *it;
-          waiters.erase(it);
-          break;
-        }
+      auto it = loads.find(node_id);
+      if (it == loads.end() || it->second.removed ||
+          it->second.inFlight >= it->second.maxConcurrent) {
+        return;  // removed, or the slot was taken meanwhile
       }
+      if (auto w = oldestWaiterFor(*node); w != waiters.end()) woken = grantLocked(w, node_id);
     }
     if (woken) woken->wake->try_send(boost::system::error_code{});
   }
@@ -192,6 +240,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     std::vector<CandidateLoad> view;
     view.reserve(cands.nodes.size());
     std::shared_ptr<Waiter> waiter;
+    std::vector<std::shared_ptr<Waiter>> handed;  // older waiters given the capacity first
     {
       std::lock_guard lock(mu);
       for (const RoutableNode* n : cands.nodes) {
@@ -201,19 +250,26 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         view.push_back({n->nodeId, l.inFlight, l.queueDepth, l.maxConcurrent});
       }
       Selection s = strategy->select(model, view);
+      // Capacity can appear without a release (a raised maxConcurrent, an undrained node):
+      // requests already waiting for that node take it before this one, first come first served.
+      while (s.chosen && !waiters.empty()) {
+        const RoutableNode& n = *cands.nodes[*s.chosen];
+        auto it = oldestWaiterFor(n);
+        if (it == waiters.end()) break;
+        handed.push_back(grantLocked(it, n.nodeId));
+        ++view[*s.chosen].inFlight;
+        s = strategy->select(model, view);
+      }
       a.strategy = s.strategy;
       a.reason = std::move(s.reason);
       if (s.chosen) {
         a.node = cands.nodes[*s.chosen];
         ++loads[a.node->nodeId].inFlight;  // counted before the lock goes: no herd
-        co_return a;
-      }
-      if (s.eligible.empty()) {
+      } else if (s.eligible.empty()) {
         a.refused = refusal(ErrorCode::kUnavailable, "no node for '" + model + "': " + a.reason,
                             a.strategy);
-        co_return a;
-      }
-      if (waiters.size() >= static_cast<size_t>(cfg.queueLimit) || cfg.queueTimeoutMs == 0) {
+      } else if (waiters.size() >= static_cast<size_t>(cfg.queueLimit) ||
+                 cfg.queueTimeoutMs == 0) {
         http::Response r = refusal(ErrorCode::kUnavailable,
                                    "every node for '" + model + "' is at maxConcurrent and the " +
                                        "queue is full (" + std::to_string(cfg.queueLimit) + ")",
@@ -221,14 +277,17 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         r.headers.set("Retry-After", std::to_string(std::max(1, cfg.queueTimeoutMs / 1000)));
         a.refused = std::move(r);
         a.reason = "queue full";
-        co_return a;
+      } else {
+        waiter = std::make_shared<Waiter>();
+        waiter->model = model;
+        // Buffered, so a grant that comes before this coroutine starts waiting is not lost.
+        waiter->wake = std::make_unique<Channel>(ex, 1);
+        for (size_t i : s.eligible) waiter->eligible.push_back(cands.nodes[i]->nodeId);
+        waiters.push_back(waiter);
       }
-      waiter = std::make_shared<Waiter>();
-      // Buffered, so a grant that comes before this coroutine starts waiting is not lost.
-      waiter->wake = std::make_unique<Channel>(ex, 1);
-      for (size_t i : s.eligible) waiter->eligible.push_back(cands.nodes[i]->nodeId);
-      waiters.push_back(waiter);
     }
+    for (const auto& w : handed) w->wake->try_send(boost::system::error_code{});
+    if (!waiter) co_return a;
     {
       asio::steady_timer timer(ex, std::chrono::milliseconds(cfg.queueTimeoutMs));
       co_await (waiter->wake->async_receive(kTuple) || timer.async_wait(kTuple));
@@ -252,6 +311,22 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     a.queued = true;
     a.reason = "waited for a free slot";
     co_return a;
+  }
+
+  // The worker call that forwards the inference body to `node`.
+  http::ClientRequest requestFor(const RoutableNode& node, const std::string& body,
+                                 const LoadBalancingConfig& cfg) const {
+    http::ClientRequest req;
+    req.method = "POST";
+    req.host = node.ip;
+    req.port = node.port;
+    req.target = options.inferencePath;
+    req.headers.set("Content-Type", "application/json");
+    req.body = body;
+    req.connect_timeout = options.connectTimeout;
+    req.total_timeout = std::chrono::milliseconds(cfg.requestTimeoutMs);
+    req.max_response_bytes = options.maxResponseBytes;
+    return req;
   }
 
   asio::awaitable<http::Response> route(std::string body) {
@@ -296,26 +371,29 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         co_return std::move(*a.refused);
       }
       const RoutableNode& node = *a.node;
-      std::string reason = a.reason;
-      if (attempt > 0) reason = "retry " + std::to_string(attempt) + " after " + last_node + " " +
-                                describeFailure(*last_failure) + "; " + reason;
-      stats.onRouted(node.nodeId, attempt > 0);
-      stats.recordDecision({{}, model, node.nodeId, a.strategy, reason}, attempt > 0 || a.queued);
-
-      http::ClientRequest req;
-      req.method = "POST";
-      req.host = node.ip;
-      req.port = node.port;
-      req.target = options.inferencePath;
-      req.headers.set("Content-Type", "application/json");
-      req.body = body;
-      req.connect_timeout = options.connectTimeout;
-      req.total_timeout = std::chrono::milliseconds(cfg->requestTimeoutMs);
-      req.max_response_bytes = options.maxResponseBytes;
-      const auto started = clock.steadyNow();
-      http::ClientResult result = co_await client.send(std::move(req));
-      const auto took =
-          std::chrono::duration_cast<std::chrono::microseconds>(clock.steadyNow() - started);
+      // acquire() counted a slot on the node and release() below frees it; an exception before
+      // that (a failed allocation, the client) must free it too, or the node stays full for good.
+      http::ClientResult result;
+      std::chrono::microseconds took{0};
+      bool routed = false;
+      try {
+        std::string reason = a.reason;
+        if (attempt > 0) {
+          reason = "retry " + std::to_string(attempt) + " after " + last_node + " " +
+                   describeFailure(*last_failure) + "; " + reason;
+        }
+        stats.onRouted(node.nodeId, attempt > 0);
+        routed = true;
+        stats.recordDecision({{}, model, node.nodeId, a.strategy, reason},
+                             attempt > 0 || a.queued);
+        const auto started = clock.steadyNow();
+        result = co_await client.send(requestFor(node, body, *cfg));
+        took = std::chrono::duration_cast<std::chrono::microseconds>(clock.steadyNow() - started);
+      } catch (...) {
+        release(node.nodeId);
+        if (routed) stats.onFinished(node.nodeId, false, took);
+        throw;
+      }
       release(node.nodeId);
 
       if (!isFailure(result)) {
@@ -392,6 +470,19 @@ asio::awaitable<http::Response> InferenceRouter::route(std::string body) {
 
 void InferenceRouter::onProbeSuccess(const std::string& node_id) {
   impl_->outliers.onProbeSuccess(node_id);
+}
+
+void InferenceRouter::forgetNode(const std::string& node_id) {
+  impl_->outliers.forget(node_id);
+  impl_->stats.forget(node_id);
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->loads.find(node_id);
+  if (it == impl_->loads.end()) return;
+  if (it->second.inFlight > 0) {
+    it->second.removed = true;  // release() erases it when the last request ends
+  } else {
+    impl_->loads.erase(it);
+  }
 }
 
 OutlierDetector& InferenceRouter::outliers() { return impl_->outliers; }

@@ -48,6 +48,9 @@ class InferenceRouter {
 
   // The health monitor's successful probe of a node ends its ejection.
   void onProbeSuccess(const std::string& node_id);
+  // A node removed from the fleet: its load, ejection state and routing figures are dropped,
+  // so that they do not pile up as workers come and go.
+  void forgetNode(const std::string& node_id);
 
   OutlierDetector& outliers();
   RoutingStats& stats();

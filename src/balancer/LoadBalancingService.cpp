@@ -36,8 +36,12 @@ Result<LoadBalancingConfig> LoadBalancingService::update(const boost::json::valu
     entry.target = "load-balancing";
     entry.before = toJson(before);
     entry.after = toJson(*parsed);
-    // The setting is already in force; a lost audit line must not undo it, but must be seen.
-    if (auto s = audit_->record(std::move(entry)); !s) return s.error();
+    // The setting is already in force; a lost audit line must not undo it, but must be seen,
+    // and the answer must not read as if the change had failed.
+    if (auto s = audit_->record(std::move(entry)); !s) {
+      return Error::internal("the new setting is in force, but its audit entry was not written: " +
+                             s.error().message);
+    }
   }
   return *parsed;
 }

@@ -22,7 +22,18 @@ size_t OutlierDetector::ejectedCountLocked(std::chrono::steady_clock::time_point
   return n;
 }
 
-bool OutlierDetector::recordFailure(const std::string& node_id, size_t pool_size) {
+size_t OutlierDetector::ejectedAmongLocked(const std::vector<std::string_view>& pool,
+                                           std::chrono::steady_clock::time_point now) const {
+  size_t n = 0;
+  for (std::string_view id : pool) {
+    auto it = nodes_.find(id);
+    n += it != nodes_.end() && ejectedLocked(it->second, now) ? 1 : 0;
+  }
+  return n;
+}
+
+bool OutlierDetector::recordFailure(const std::string& node_id,
+                                    const std::vector<std::string_view>& pool) {
   std::lock_guard lock(mu_);
   const auto now = clock_.steadyNow();
   State& s = nodes_[node_id];
@@ -31,11 +42,13 @@ bool OutlierDetector::recordFailure(const std::string& node_id, size_t pool_size
     s.last_ejection_end = *s.until;
     s.until.reset();
   }
-  ++s.consecutive;
+  // Saturates: a node the cap keeps in the pool must not count on towards an overflow.
+  s.consecutive = std::min(s.consecutive + 1, settings_.consecutiveFailures);
   if (!settings_.enabled || s.consecutive < settings_.consecutiveFailures) return false;
-  // Envoy's cap: ejecting this node must keep the ejected share within maxEjectionPercent.
-  const size_t cap = pool_size * static_cast<size_t>(settings_.maxEjectionPercent) / 100;
-  if (ejectedCountLocked(now) + 1 > cap) return false;
+  // Envoy's cap: ejecting this node must keep the ejected share of its pool within
+  // maxEjectionPercent.
+  const size_t cap = pool.size() * static_cast<size_t>(settings_.maxEjectionPercent) / 100;
+  if (ejectedAmongLocked(pool, now) + 1 > cap) return false;
   // A node that stayed healthy for a whole maxEjection since its last ejection starts over.
   if (s.level > 0 && now - s.last_ejection_end >= settings_.maxEjection) s.level = 0;
   auto duration = settings_.baseEjection;
@@ -59,11 +72,16 @@ void OutlierDetector::onProbeSuccess(const std::string& node_id) {
   auto it = nodes_.find(node_id);
   if (it == nodes_.end()) return;
   State& s = it->second;
+  const auto now = clock_.steadyNow();
+  if (!ejectedLocked(s, now)) return;
   s.consecutive = 0;
-  if (s.until) {
-    s.last_ejection_end = std::min(*s.until, clock_.steadyNow());
-    s.until.reset();
-  }
+  s.last_ejection_end = now;
+  s.until.reset();
+}
+
+void OutlierDetector::forget(const std::string& node_id) {
+  std::lock_guard lock(mu_);
+  nodes_.erase(node_id);
 }
 
 bool OutlierDetector::isEjected(const std::string& node_id) const {

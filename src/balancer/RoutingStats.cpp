@@ -104,7 +104,9 @@ void RoutingStats::onRouted(const std::string& node_id, bool is_retry) {
 void RoutingStats::onFinished(const std::string& node_id, bool success,
                               std::chrono::microseconds latency) {
   std::lock_guard lock(mu_);
-  Node& n = nodeLocked(node_id);
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end()) return;  // forgotten while the request was in flight
+  Node& n = *it->second;
   --n.counts.inFlight;
   if (n.in_flight) n.in_flight->Decrement();
   if (!success) {
@@ -120,6 +122,22 @@ void RoutingStats::onFinished(const std::string& node_id, bool success,
   }
   n.next = (n.next + 1) % kLatencyWindow;
   if (n.latency) n.latency->Observe(ms / 1000.0);
+}
+
+void RoutingStats::forget(const std::string& node_id) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end()) return;
+  const Node& n = *it->second;
+  if (metrics_) {
+    metrics_->routed->Remove(n.routed);
+    metrics_->failures->Remove(n.failures);
+    metrics_->retries->Remove(n.retries);
+    metrics_->ejections->Remove(n.ejections);
+    metrics_->in_flight->Remove(n.in_flight);
+    metrics_->latency->Remove(n.latency);
+  }
+  nodes_.erase(it);
 }
 
 void RoutingStats::onEjected(const std::string& node_id) {

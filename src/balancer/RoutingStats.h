@@ -55,6 +55,9 @@ class RoutingStats {
   void onFinished(const std::string& node_id, bool success, std::chrono::microseconds latency);
   void onEjected(const std::string& node_id);
   void onRefused(const std::string& reason_code);  // "queue_full", "no_candidate", ...
+  // A node removed from the fleet: its figures and Prometheus series go. Answers still in
+  // flight to it when it went are not counted.
+  void forget(const std::string& node_id);
   // Keeps the last kDecisionLimit decisions. Ordinary ones (`notable` false) are sampled, at
   // most one per 10 ms, so that under load retries, fallbacks and refusals stay visible.
   void recordDecision(RoutingDecision decision, bool notable);

@@ -217,6 +217,17 @@ TEST_F(FleetSystemTest, SettingChangesApplyToTheNextRequestAndBadOnesNameTheFiel
             "modelAffinity.embedding-mlp[0]");
   EXPECT_EQ(field(R"({"modelAffinity":{"embedding-mlp":[]}})"), "modelAffinity.embedding-mlp");
   EXPECT_EQ(field(R"({"maxRetries":-1})"), "maxRetries");
+  // A registered node without the role is named as such, not as an unknown id.
+  auto plain = fleet.api("POST", "/api/fleet/nodes", R"({"name":"plain","ip":"127.0.0.9"})");
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  const std::string plain_id(plain.json().at("id").as_string());
+  auto no_role = fleet.setLoadBalancing(R"({"modelAffinity":{"embedding-mlp":[")" + plain_id +
+                                        R"("]}})");
+  EXPECT_EQ(no_role.status, 400) << no_role.body;
+  EXPECT_NE(no_role.body.find("does not have the npu-worker role"), std::string::npos)
+      << no_role.body;
+  EXPECT_NE(no_role.body.find("modelAffinity.embedding-mlp[0]"), std::string::npos)
+      << no_role.body;
   // A refused change leaves the setting in force.
   EXPECT_EQ(routedTo(fleet.infer()), w1);
 }

@@ -26,18 +26,29 @@ class RouterConcurrencyTest : public ::testing::Test {
     for (int i = 0; i < 4; ++i) threads.emplace_back([this] { io.run(); });
   }
   ~RouterConcurrencyTest() override {
+    client.releaseAll();
     guard.reset();
     for (auto& t : threads) t.join();
   }
 
-  void start(int n) {
+  // Routes `n` requests; each answer's status is recorded, -1 for an exception.
+  void start(int n, const std::string& body = kBody) {
     for (int i = 0; i < n; ++i) {
-      boost::asio::co_spawn(io, router->route(kBody), [this](std::exception_ptr, http::Response r) {
-        std::lock_guard lock(mu);
-        statuses.push_back(r.status);
-        if (r.status == 503) retry_after.emplace_back(r.headers.get("Retry-After"));
-      });
+      boost::asio::co_spawn(io, router->route(body),
+                            [this](std::exception_ptr e, http::Response r) {
+                              std::lock_guard lock(mu);
+                              statuses.push_back(e ? -1 : r.status);
+                              if (!e && r.status == 503) {
+                                retry_after.emplace_back(r.headers.get("Retry-After"));
+                              }
+                            });
     }
+  }
+  // Bodies the workers received, in order.
+  std::vector<std::string> bodies() {
+    std::vector<std::string> out;
+    for (const auto& r : client.requests()) out.push_back(r.body);
+    return out;
   }
   // Waits (on real time, bounded) for a condition the io threads will make true.
   template <typename F>
@@ -128,6 +139,80 @@ TEST_F(RouterConcurrencyTest, AQueuedRequestGivesUpAtItsDeadline) {
   client.release("a", 1);
   ASSERT_TRUE(eventually([&] { return done() == 2; }));
   EXPECT_EQ(client.received("a"), 1);
+}
+
+// A slot freed on a node that may no longer take new requests is not handed to a waiter.
+TEST_F(RouterConcurrencyTest, AQueuedRequestIsNotHandedADrainedOrEjectedNode) {
+  for (const bool drain : {true, false}) {
+    SCOPED_TRACE(drain ? "drained" : "ejected");
+    fleet.set({node("a", {"phi"}, 1), node("b", {"phi"}, 1)});
+    LoadBalancingConfig cfg;
+    cfg.queueTimeoutMs = 60'000;
+    router = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+    const int a_before = client.received("a");
+    const int b_before = client.received("b");
+    const size_t done_before = done();
+    client.behave("a", Behaviour{200, http::ClientFailure::kNone, true});
+    client.behave("b", Behaviour{200, http::ClientFailure::kNone, true});
+    start(3);
+    ASSERT_TRUE(eventually([&] { return client.totalInFlight() == 2 && router->queued() == 1; }));
+    if (drain) {
+      fleet.edit("a", [](RoutableNode& n) { n.draining = true; });
+    } else {
+      for (int i = 0; i < 5; ++i) router->outliers().recordFailure("a", {"a", "b"});
+      ASSERT_TRUE(router->outliers().isEjected("a"));
+    }
+    client.release("a", 1);
+    ASSERT_TRUE(eventually([&] { return done() == done_before + 1; }));
+    EXPECT_EQ(router->queued(), 1u);  // a's slot went to nobody
+    EXPECT_EQ(client.received("a"), a_before + 1);
+    client.release("b", 1);
+    ASSERT_TRUE(eventually([&] { return client.received("b") == b_before + 2; }));
+    client.release("b", 1);
+    ASSERT_TRUE(eventually([&] { return done() == done_before + 3; }));
+    EXPECT_EQ(client.received("a"), a_before + 1);
+  }
+}
+
+TEST_F(RouterConcurrencyTest, AnExceptionBetweenAdmissionAndAnswerFreesTheSlot) {
+  fleet.set({node("a", {"phi"}, 1)});
+  LoadBalancingConfig cfg;
+  cfg.queueTimeoutMs = 10'000;
+  router = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+  client.behave("a", Behaviour{200, http::ClientFailure::kNone, false, true});
+  start(1);
+  ASSERT_TRUE(eventually([&] { return done() == 1; }));
+  client.behave("a", Behaviour{});
+  start(1);  // would wait 10 s for a slot that was never freed, then be refused
+  ASSERT_TRUE(eventually([&] { return done() == 2; }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(statuses, (std::vector<int>{-1, 200}));
+  EXPECT_EQ(router->queued(), 0u);
+}
+
+// Capacity that appears without a release (here a raised maxConcurrent) goes to the request
+// that has waited longest, not to the one that arrives.
+TEST_F(RouterConcurrencyTest, CapacityThatAppearsGoesToTheOldestWaiterFirst) {
+  fleet.set({node("a", {"phi"}, 1)});
+  LoadBalancingConfig cfg;
+  cfg.queueTimeoutMs = 60'000;
+  router = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+  client.behave("a", Behaviour{200, http::ClientFailure::kNone, true});
+  const std::string first = R"({"model":"phi","n":1})";
+  const std::string second = R"({"model":"phi","n":2})";
+  const std::string third = R"({"model":"phi","n":3})";
+  start(1, first);
+  ASSERT_TRUE(eventually([&] { return client.inFlight("a") == 1; }));
+  start(1, second);
+  ASSERT_TRUE(eventually([&] { return router->queued() == 1; }));
+  fleet.edit("a", [](RoutableNode& n) { n.maxConcurrent = 2; });
+  start(1, third);
+  ASSERT_TRUE(eventually([&] { return client.inFlight("a") == 2; }));
+  EXPECT_EQ(bodies(), (std::vector<std::string>{first, second}));
+  EXPECT_EQ(router->queued(), 1u);
+  client.release("a", 3);
+  ASSERT_TRUE(eventually([&] { return done() == 3; }));
+  EXPECT_EQ(bodies(), (std::vector<std::string>{first, second, third}));
 }
 
 TEST_F(RouterConcurrencyTest, ManyRacingRequestsNeverExceedAnyNodesLimit) {

@@ -208,6 +208,19 @@ TEST_F(InferenceRouterTest, ProbeSuccessReadmitsAnEjectedNode) {
   EXPECT_EQ(client.received("a"), 6);
 }
 
+TEST_F(InferenceRouterTest, ANodeRemovedFromTheFleetLeavesNoFiguresBehind) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{500});
+  for (int i = 0; i < 10; ++i) send();
+  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  fleet.set({node("b", {"phi"})});
+  router_->forgetNode("a");
+  EXPECT_FALSE(router_->outliers().isEjected("a"));
+  for (const auto& n : router_->stats().nodes()) EXPECT_NE(n.nodeId, "a");
+  EXPECT_EQ(send().status, 200);
+}
+
 TEST_F(InferenceRouterTest, AllCandidatesEjectedIs503) {
   fleet.set({node("a", {"phi"}), node("b", {"phi"})});
   router(strategy(StrategyKind::kRoundRobin));

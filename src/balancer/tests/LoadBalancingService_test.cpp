@@ -29,11 +29,13 @@ class MemoryRepo final : public LoadBalancingRepository {
 class MemoryAudit final : public fleet::AuditLog {
  public:
   Status record(fleet::AuditEntry e) override {
+    if (fail) return Error::internal("disk I/O error");
     entries.push_back(std::move(e));
     return okStatus();
   }
   Result<fleet::AuditPage> list(int, int) override { return fleet::AuditPage{entries, 0}; }
   std::vector<fleet::AuditEntry> entries;
+  bool fail = false;
 };
 
 class LoadBalancingServiceTest : public ::testing::Test {
@@ -78,6 +80,16 @@ TEST_F(LoadBalancingServiceTest, AnInvalidUpdateChangesNothing) {
   EXPECT_EQ(repo.saves, 0);
   EXPECT_TRUE(audit.entries.empty());
   EXPECT_TRUE(router.config().modelAffinity.empty());
+}
+
+TEST_F(LoadBalancingServiceTest, ALostAuditEntrySaysTheSettingIsInForce) {
+  audit.fail = true;
+  auto r = service.update(boost::json::parse(R"({"strategy":"round-robin"})"), "alice");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("in force"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("disk I/O error"), std::string::npos) << r.error().message;
+  EXPECT_EQ(router.config().strategy, StrategyKind::kRoundRobin);
+  EXPECT_EQ(repo.saves, 1);
 }
 
 TEST_F(LoadBalancingServiceTest, TheStoredSettingIsAppliedAtStart) {

@@ -7,7 +7,10 @@ namespace {
 
 using std::chrono::seconds;
 
-void fail(OutlierDetector& d, const std::string& id, int n, size_t pool = 4) {
+const std::vector<std::string_view> kPool{"a", "b", "c", "d"};
+
+void fail(OutlierDetector& d, const std::string& id, int n,
+          const std::vector<std::string_view>& pool = kPool) {
   for (int i = 0; i < n; ++i) d.recordFailure(id, pool);
 }
 
@@ -16,7 +19,7 @@ TEST(OutlierDetector, FiveConsecutiveFailuresEjectForThirtySeconds) {
   OutlierDetector d(clock);
   fail(d, "a", 4);
   EXPECT_FALSE(d.isEjected("a"));
-  EXPECT_TRUE(d.recordFailure("a", 4));
+  EXPECT_TRUE(d.recordFailure("a", kPool));
   EXPECT_TRUE(d.isEjected("a"));
   clock.advance(seconds(29));
   EXPECT_TRUE(d.isEjected("a"));
@@ -62,9 +65,9 @@ TEST(OutlierDetector, ANodeHealthyForTheMaximumStartsOverAtTheBase) {
 TEST(OutlierDetector, NeverEjectsMoreThanHalfThePool) {
   FakeClock clock;
   OutlierDetector d(clock);
-  fail(d, "a", 5, 4);
-  fail(d, "b", 5, 4);
-  fail(d, "c", 5, 4);
+  fail(d, "a", 5);
+  fail(d, "b", 5);
+  fail(d, "c", 5);
   EXPECT_TRUE(d.isEjected("a"));
   EXPECT_TRUE(d.isEjected("b"));
   EXPECT_FALSE(d.isEjected("c"));
@@ -74,7 +77,7 @@ TEST(OutlierDetector, NeverEjectsMoreThanHalfThePool) {
 TEST(OutlierDetector, ASinglePoolMemberIsNeverEjected) {
   FakeClock clock;
   OutlierDetector d(clock);
-  fail(d, "a", 20, 1);
+  fail(d, "a", 20, {"a"});
   EXPECT_FALSE(d.isEjected("a"));
 }
 
@@ -85,6 +88,50 @@ TEST(OutlierDetector, ASuccessfulProbeEndsTheEjection) {
   ASSERT_TRUE(d.isEjected("a"));
   d.onProbeSuccess("a");
   EXPECT_FALSE(d.isEjected("a"));
+}
+
+TEST(OutlierDetector, TheCapCountsTheEjectedNodesOfThisPoolOnly) {
+  FakeClock clock;
+  OutlierDetector d(clock);
+  fail(d, "a", 5);
+  fail(d, "b", 5);  // half of {a, b, c, d}
+  ASSERT_EQ(d.ejectedCount(), 2u);
+  // Another model's pool: none of it is ejected, so one of two may go.
+  fail(d, "x", 5, {"x", "y"});
+  EXPECT_TRUE(d.isEjected("x"));
+  // A pool shared with an ejected node: that node already fills its half.
+  fail(d, "e", 5, {"a", "e"});
+  EXPECT_FALSE(d.isEjected("e"));
+}
+
+TEST(OutlierDetector, ANodeTheCapKeptIsEjectedOnceTheCapAllows) {
+  FakeClock clock;
+  OutlierDetector d(clock);
+  fail(d, "a", 5, {"a", "b"});
+  fail(d, "b", 50, {"a", "b"});
+  EXPECT_FALSE(d.isEjected("b"));
+  clock.advance(seconds(30));  // a's ejection is over
+  EXPECT_TRUE(d.recordFailure("b", {"a", "b"}));
+}
+
+TEST(OutlierDetector, AProbeDoesNotResetTheRunOfANodeThatIsNotEjected) {
+  FakeClock clock;
+  OutlierDetector d(clock);
+  // Answers its health checks, fails inference: still ejected after five failures in a row.
+  fail(d, "a", 4);
+  d.onProbeSuccess("a");
+  EXPECT_TRUE(d.recordFailure("a", kPool));
+}
+
+TEST(OutlierDetector, AForgottenNodeStartsAfresh) {
+  FakeClock clock;
+  OutlierDetector d(clock);
+  fail(d, "a", 5);
+  ASSERT_EQ(d.ejectionCount("a"), 1);
+  d.forget("a");
+  EXPECT_FALSE(d.isEjected("a"));
+  EXPECT_EQ(d.ejectionCount("a"), 0);
+  EXPECT_EQ(d.ejectedCount(), 0u);
 }
 
 TEST(OutlierDetector, DisabledNeverEjects) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,7 @@ struct Behaviour {
   int status = 200;
   http::ClientFailure failure = http::ClientFailure::kNone;
   bool hold = false;  // wait for release() before answering
+  bool throws = false;  // the call throws (after `hold`), as a failed allocation would
 };
 
 class FakeWorkerClient final : public WorkerClient {
@@ -75,6 +77,16 @@ class FakeWorkerClient final : public WorkerClient {
   void release(const std::string& ip, int n) {
     auto& ch = gate(ip);
     for (int i = 0; i < n; ++i) ch.try_send(boost::system::error_code{});
+  }
+  // Lets every held request answer, now and from now on: a test that failed half-way must still
+  // end (its teardown joins the io threads).
+  void releaseAll() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    for (auto& [ip, ch] : gates_) {
+      while (ch->try_send(boost::system::error_code{})) {
+      }
+    }
   }
   int received(const std::string& ip) {
     std::lock_guard lock(mu_);
@@ -104,6 +116,7 @@ class FakeWorkerClient final : public WorkerClient {
     {
       std::lock_guard lock(mu_);
       b = behaviour_[request.host];
+      if (open_) b.hold = false;
       ++received_[request.host];
       int now = ++in_flight_[request.host];
       max_in_flight_[request.host] = std::max(max_in_flight_[request.host], now);
@@ -116,6 +129,7 @@ class FakeWorkerClient final : public WorkerClient {
       std::lock_guard lock(mu_);
       --in_flight_[request.host];
     }
+    if (b.throws) throw std::runtime_error("simulated exception in the worker client");
     http::ClientResult r;
     r.failure = b.failure;
     if (b.failure != http::ClientFailure::kNone) {
@@ -142,6 +156,7 @@ class FakeWorkerClient final : public WorkerClient {
   std::map<std::string, int> received_, in_flight_, max_in_flight_;
   std::map<std::string, std::unique_ptr<Channel>> gates_;
   std::vector<http::ClientRequest> requests_;
+  bool open_ = false;
 };
 
 }  // namespace npufleet::balancer::testing

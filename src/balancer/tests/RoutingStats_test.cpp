@@ -69,5 +69,20 @@ TEST(RoutingStats, ExportsPrometheusSeries) {
             std::string::npos);
 }
 
+TEST(RoutingStats, AForgottenNodeLeavesTheFiguresAndTheSeries) {
+  FakeClock clock;
+  auto registry = std::make_shared<prometheus::Registry>();
+  RoutingStats s(clock, registry);
+  s.onRouted("node-a", false);
+  s.onRouted("node-b", false);
+  s.forget("node-a");
+  s.onFinished("node-a", true, std::chrono::milliseconds(3));  // was in flight: not counted
+  ASSERT_EQ(s.nodes().size(), 1u);
+  EXPECT_EQ(s.nodes()[0].nodeId, "node-b");
+  std::string text = prometheus::TextSerializer().Serialize(registry->Collect());
+  EXPECT_EQ(text.find("node-a"), std::string::npos) << text;
+  EXPECT_NE(text.find("npufleet_router_routed_total{node=\"node-b\"} 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace npufleet::balancer
