@@ -37,6 +37,16 @@ class InferenceRouterTest : public ::testing::Test {
     return out;
   }
 
+  // Nodes a and b, round-robin; a answers 500 until it is ejected (5 failures in a row, its
+  // requests retried on b). True when a is ejected.
+  bool ejectOneOfTwo() {
+    fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+    router(strategy(StrategyKind::kRoundRobin));
+    client.behave("a", Behaviour{500});
+    for (int i = 0; i < 10; ++i) send();
+    return router_->outliers().isEjected("a");
+  }
+
   static LoadBalancingConfig strategy(StrategyKind k) {
     LoadBalancingConfig c;
     c.strategy = k;
@@ -196,11 +206,7 @@ TEST_F(InferenceRouterTest, AHungWorkerIsEjectedAfterFiveTimeouts) {
 }
 
 TEST_F(InferenceRouterTest, ProbeSuccessReadmitsAnEjectedNode) {
-  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
-  router(strategy(StrategyKind::kRoundRobin));
-  client.behave("a", Behaviour{500});
-  for (int i = 0; i < 10; ++i) send();
-  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  ASSERT_TRUE(ejectOneOfTwo());
   client.behave("a", Behaviour{});
   router_->onProbeSuccess("a");
   send();
@@ -209,11 +215,7 @@ TEST_F(InferenceRouterTest, ProbeSuccessReadmitsAnEjectedNode) {
 }
 
 TEST_F(InferenceRouterTest, ANodeRemovedFromTheFleetLeavesNoFiguresBehind) {
-  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
-  router(strategy(StrategyKind::kRoundRobin));
-  client.behave("a", Behaviour{500});
-  for (int i = 0; i < 10; ++i) send();
-  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  ASSERT_TRUE(ejectOneOfTwo());
   fleet.set({node("b", {"phi"})});
   router_->forgetNode("a");
   EXPECT_FALSE(router_->outliers().isEjected("a"));
@@ -222,11 +224,7 @@ TEST_F(InferenceRouterTest, ANodeRemovedFromTheFleetLeavesNoFiguresBehind) {
 }
 
 TEST_F(InferenceRouterTest, AllCandidatesEjectedIs503) {
-  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
-  router(strategy(StrategyKind::kRoundRobin));
-  client.behave("a", Behaviour{500});
-  for (int i = 0; i < 10; ++i) send();
-  ASSERT_TRUE(router_->outliers().isEjected("a"));
+  ASSERT_TRUE(ejectOneOfTwo());
   fleet.edit("b", [](RoutableNode& n) { n.status = NodeHealth::kOffline; });
   auto r = send();
   EXPECT_EQ(r.status, 503);
