@@ -4,8 +4,10 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -77,7 +79,16 @@ class WorkerHarness {
     auto signer = auth::ServiceSigner::create("main-backend", key.empty() ? key_ : key,
                                               SystemClock::instance());
     if (!signer->sign(r)) throw std::runtime_error("cannot sign");
-    return http::sendBlocking(std::move(r));
+    const auto started = std::chrono::steady_clock::now();
+    auto result = http::sendBlocking(std::move(r));
+    // A slow call is worth a line in the test's output (shown when the test fails or times out).
+    const auto took = std::chrono::steady_clock::now() - started;
+    if (took > std::chrono::seconds(5)) {
+      std::cout << method << " " << target << " took "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms"
+                << (result.ok() ? "" : " and failed: " + result.message) << std::endl;
+    }
+    return result;
   }
 
   http::ClientResult unsigned_(const std::string& method, const std::string& target,

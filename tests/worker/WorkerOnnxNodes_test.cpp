@@ -131,7 +131,11 @@ TEST(WorkerOnnxNodes, Float32NodeTestsMatchTheReferenceOutputs) {
 
   std::vector<std::string> passed;
   std::map<std::string, std::string> import_failed, run_failed, wrong, crashed;
+  size_t n = 0;
   for (const auto& c : cases) {
+    // One line per case, flushed: when a run hits ctest's timeout, its output names the case
+    // the worker was on (each call has its own 60 s timeout; a hang once took all 600 s).
+    std::cout << "[" << ++n << "/" << cases.size() << "] " << c.name << std::endl;
     auto load = w.call("POST", "/models/" + c.name + "/load");
     if (!load.ok() || !w.process().alive()) {
       crashed[c.name] = "on load";
