@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <limits>
+#include <optional>
 
 #include "fleet/Node.h"
 
@@ -27,18 +28,25 @@ balancer::NodeSnapshot FleetCandidates::snapshot() const {
   // page holds them all.
   fleet::NodeFilter all;
   all.per_page = std::numeric_limits<int>::max();
-  auto page = nodes_.list(all);
+  std::optional<Result<fleet::NodePage>> page;
   std::shared_ptr<std::vector<balancer::RoutableNode>> fresh;
-  if (page) {
-    fresh = std::make_shared<std::vector<balancer::RoutableNode>>();
-    fresh->reserve(page->nodes.size());
-    for (const auto& n : page->nodes) fresh->push_back(routable(n));
+  try {
+    page.emplace(nodes_.list(all));
+    if (*page) {
+      fresh = std::make_shared<std::vector<balancer::RoutableNode>>();
+      fresh->reserve((*page)->nodes.size());
+      for (const auto& n : (*page)->nodes) fresh->push_back(routable(n));
+    }
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    rebuilding_ = false;  // or every later caller would keep the expired view
+    throw;
   }
   std::lock_guard lock(mu_);
   rebuilding_ = false;
   if (!fresh) {
     spdlog::warn("router: cannot read the registry, keeping the last view: {}",
-                 page.error().message);
+                 page->error().message);
     return cached_ ? cached_ : std::make_shared<const std::vector<balancer::RoutableNode>>();
   }
   // A registry change since the read began makes this view stale: its caller may use it, the

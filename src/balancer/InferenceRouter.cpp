@@ -1,6 +1,7 @@
 #include "balancer/InferenceRouter.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
@@ -26,6 +27,8 @@ using Channel = asio::experimental::concurrent_channel<void(boost::system::error
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// How often a queued request looks for capacity that appeared without a release.
+constexpr std::chrono::milliseconds kRecheck{250};
 
 struct NodeLoad {
   int inFlight = 0;
@@ -74,6 +77,16 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
   std::unique_ptr<RoutingStrategy> strategy;
   std::unordered_map<std::string, NodeLoad> loads;
   std::deque<std::shared_ptr<Waiter>> waiters;
+  // Nodes deleted from the fleet (ids are never reused): a snapshot taken before the deletion
+  // must not route to them, and answers still in flight must not bring their figures back.
+  std::set<std::string, std::less<>> removed_ids;
+  std::atomic<bool> any_removed{false};
+
+  bool removed(std::string_view node_id) const {
+    if (!any_removed.load(std::memory_order_acquire)) return false;
+    std::lock_guard lock(mu);
+    return removed_ids.count(node_id) > 0;
+  }
 
   Impl(const CandidateSource& s, WorkerClient& c, const Clock& k, RoutingStats& st,
        RouterOptions o, const LoadBalancingConfig& cfg)
@@ -93,7 +106,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     size_t serving = 0, offline = 0, draining = 0, ejected = 0, failed = 0;
     std::vector<const RoutableNode*> online, degraded;
     for (const auto& n : fleet) {
-      if (!n.hasRole || !n.serves(model)) continue;
+      if (!n.hasRole || !n.serves(model) || removed(n.nodeId)) continue;
       ++serving;
       if (n.status == NodeHealth::kOffline) {
         ++offline;
@@ -193,6 +206,51 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     return nullptr;
   }
 
+  // Hands free capacity to waiters, oldest first, on nodes that may take requests now: what a
+  // release would have done for capacity that appeared without one.
+  void pumpWaiters() {
+    {
+      std::lock_guard lock(mu);
+      if (waiters.empty()) return;
+    }
+    NodeSnapshot snap = source.snapshot();
+    if (!snap) return;
+    std::vector<std::shared_ptr<Waiter>> woken;
+    {
+      std::lock_guard lock(mu);
+      for (auto it = waiters.begin(); it != waiters.end();) {
+        const RoutableNode* usable = nullptr;
+        for (const auto& id : (*it)->eligible) {
+          const RoutableNode* n = nullptr;
+          for (const auto& candidate : *snap) {
+            if (candidate.nodeId == id) n = &candidate;
+          }
+          if (n == nullptr || !n->hasRole || n->draining || n->status == NodeHealth::kOffline ||
+              !n->serves((*it)->model) || outliers.isEjected(id) || removed_ids.count(id)) {
+            continue;
+          }
+          NodeLoad& l = loads[id];
+          l.maxConcurrent = std::max(1, n->maxConcurrent);
+          if (l.inFlight < l.maxConcurrent) {
+            usable = n;
+            break;
+          }
+        }
+        if (usable == nullptr) {
+          ++it;
+          continue;
+        }
+        std::shared_ptr<Waiter> w = *it;
+        ++loads[usable->nodeId].inFlight;
+        w->granted = true;
+        w->node = usable->nodeId;
+        it = waiters.erase(it);
+        woken.push_back(std::move(w));
+      }
+    }
+    for (const auto& w : woken) w->wake->try_send(boost::system::error_code{});
+  }
+
   // Frees a slot and hands it to the oldest waiter that may use this node, unless the node
   // has since been drained, ejected, taken offline or removed: a queued request must not go
   // where a new one may not.
@@ -216,10 +274,9 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     {
       std::lock_guard lock(mu);
       auto it = loads.find(node_id);
-      if (it == loads.end() || it->second.removed ||
-          it->second.inFlight >= it->second.maxConcurrent) {
-        return;  // removed, or the slot was taken meanwhile
-      }
+      if (it == loads.end() || it->second.removed) return;
+      it->second.maxConcurrent = std::max(1, node->maxConcurrent);  // as the fleet says now
+      if (it->second.inFlight >= it->second.maxConcurrent) return;  // taken meanwhile
       if (auto w = oldestWaiterFor(*node); w != waiters.end()) woken = grantLocked(w, node_id);
     }
     if (woken) woken->wake->try_send(boost::system::error_code{});
@@ -288,9 +345,22 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     }
     for (const auto& w : handed) w->wake->try_send(boost::system::error_code{});
     if (!waiter) co_return a;
-    {
-      asio::steady_timer timer(ex, std::chrono::milliseconds(cfg.queueTimeoutMs));
-      co_await (waiter->wake->async_receive(kTuple) || timer.async_wait(kTuple));
+    // Woken by a grant; also looks again every kRecheck, because a node can become usable
+    // without a release (an ejection that ends, an undrained node, a readmitting probe).
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.queueTimeoutMs);
+    for (;;) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      {
+        asio::steady_timer timer(ex, std::min<std::chrono::steady_clock::duration>(left, kRecheck));
+        co_await (waiter->wake->async_receive(kTuple) || timer.async_wait(kTuple));
+      }
+      {
+        std::lock_guard lock(mu);
+        if (waiter->granted) break;
+      }
+      pumpWaiters();
     }
     std::lock_guard lock(mu);
     if (!waiter->granted) {
@@ -382,8 +452,8 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
           reason = "retry " + std::to_string(attempt) + " after " + last_node + " " +
                    describeFailure(*last_failure) + "; " + reason;
         }
-        stats.onRouted(node.nodeId, attempt > 0);
-        routed = true;
+        routed = !removed(node.nodeId);  // a node deleted since the snapshot gets no new figures
+        if (routed) stats.onRouted(node.nodeId, attempt > 0);
         stats.recordDecision({{}, model, node.nodeId, a.strategy, reason},
                              attempt > 0 || a.queued);
         const auto started = clock.steadyNow();
@@ -394,10 +464,15 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         if (routed) stats.onFinished(node.nodeId, false, took);
         throw;
       }
+      // The outcome counts before the slot goes: a failure that ejects the node must not let
+      // release() hand its slot to a waiter first.
+      const bool failed = isFailure(result);
+      const bool gone = removed(node.nodeId);  // deleted while the request ran
+      const bool ejected_now = failed && !gone && outliers.recordFailure(node.nodeId, cands.pool);
+      if (!failed && !gone) outliers.recordSuccess(node.nodeId);
       release(node.nodeId);
 
-      if (!isFailure(result)) {
-        outliers.recordSuccess(node.nodeId);
+      if (!failed) {
         stats.onFinished(node.nodeId, true, took);
         http::Response r;
         r.status = result.response.status;
@@ -409,7 +484,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         co_return r;
       }
       stats.onFinished(node.nodeId, false, took);
-      if (outliers.recordFailure(node.nodeId, cands.pool)) {
+      if (ejected_now) {
         stats.onEjected(node.nodeId);
         stats.recordDecision({{}, model, node.nodeId, a.strategy,
                               "ejected after consecutive failures: " + describeFailure(result)},
@@ -473,6 +548,11 @@ void InferenceRouter::onProbeSuccess(const std::string& node_id) {
 }
 
 void InferenceRouter::forgetNode(const std::string& node_id) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->removed_ids.insert(node_id);
+    impl_->any_removed.store(true, std::memory_order_release);
+  }
   impl_->outliers.forget(node_id);
   impl_->stats.forget(node_id);
   std::lock_guard lock(impl_->mu);

@@ -174,6 +174,53 @@ TEST_F(RouterConcurrencyTest, AQueuedRequestIsNotHandedADrainedOrEjectedNode) {
   }
 }
 
+// A waiter refused a node that could not take requests gets it once the node can again,
+// without a release to trigger it (here a probe readmits the ejected node).
+TEST_F(RouterConcurrencyTest, AQueuedRequestTakesANodeThatBecameUsableAgain) {
+  fleet.set({node("a", {"phi"}, 1), node("b", {"phi"}, 1)});
+  LoadBalancingConfig cfg;
+  cfg.queueTimeoutMs = 60'000;
+  router = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+  client.behave("a", Behaviour{200, http::ClientFailure::kNone, true});
+  client.behave("b", Behaviour{200, http::ClientFailure::kNone, true});
+  start(3);
+  ASSERT_TRUE(eventually([&] { return client.totalInFlight() == 2 && router->queued() == 1; }));
+  for (int i = 0; i < 5; ++i) router->outliers().recordFailure("a", {"a", "b"});
+  client.release("a", 1);
+  ASSERT_TRUE(eventually([&] { return done() == 1; }));
+  EXPECT_EQ(router->queued(), 1u);
+  router->onProbeSuccess("a");
+  // Within a recheck interval (250 ms), not at the queue's 60 s deadline.
+  ASSERT_TRUE(eventually([&] { return client.received("a") == 2; }));
+  client.release("a", 1);
+  client.release("b", 1);
+  ASSERT_TRUE(eventually([&] { return done() == 3; }));
+}
+
+// The failure that ejects a node is counted before its slot is freed, so the slot does not go
+// to a waiter on the node just ejected.
+TEST_F(RouterConcurrencyTest, TheFailureThatEjectsANodeDoesNotHandItsSlotToAWaiter) {
+  fleet.set({node("a", {"phi"}, 1), node("b", {"phi"}, 1)});
+  LoadBalancingConfig cfg;
+  cfg.queueTimeoutMs = 60'000;
+  cfg.maxRetries = 0;
+  cfg.ejection.consecutiveFailures = 1;
+  router = std::make_unique<InferenceRouter>(fleet, client, clock, stats, RouterOptions{}, cfg);
+  client.behave("a", Behaviour{500, http::ClientFailure::kNone, true});
+  client.behave("b", Behaviour{200, http::ClientFailure::kNone, true});
+  start(3);
+  ASSERT_TRUE(eventually([&] { return client.totalInFlight() == 2 && router->queued() == 1; }));
+  client.release("a", 1);
+  ASSERT_TRUE(eventually([&] { return done() == 1; }));
+  EXPECT_TRUE(router->outliers().isEjected("a"));
+  EXPECT_EQ(router->queued(), 1u);
+  EXPECT_EQ(client.received("a"), 1);
+  client.release("b", 2);
+  ASSERT_TRUE(eventually([&] { return done() == 3; }));
+  EXPECT_EQ(client.received("a"), 1);
+  EXPECT_EQ(client.received("b"), 2);
+}
+
 TEST_F(RouterConcurrencyTest, AnExceptionBetweenAdmissionAndAnswerFreesTheSlot) {
   fleet.set({node("a", {"phi"}, 1)});
   LoadBalancingConfig cfg;

@@ -223,6 +223,16 @@ TEST_F(InferenceRouterTest, ANodeRemovedFromTheFleetLeavesNoFiguresBehind) {
   EXPECT_EQ(send().status, 200);
 }
 
+TEST_F(InferenceRouterTest, ADeletedNodeGetsNothingFromASnapshotTakenBefore) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});  // still lists a: the view lags
+  router(strategy(StrategyKind::kRoundRobin));
+  router_->forgetNode("a");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(send().status, 200);
+  EXPECT_EQ(client.received("a"), 0);
+  EXPECT_EQ(client.received("b"), 4);
+  for (const auto& n : router_->stats().nodes()) EXPECT_NE(n.nodeId, "a");
+}
+
 TEST_F(InferenceRouterTest, AllCandidatesEjectedIs503) {
   ASSERT_TRUE(ejectOneOfTwo());
   fleet.edit("b", [](RoutableNode& n) { n.status = NodeHealth::kOffline; });
