@@ -181,15 +181,22 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     return waiters.end();
   }
 
-  // Gives a slot on `node` to the waiter at `it` (under mu); the caller wakes it after the lock.
-  std::shared_ptr<Waiter> grantLocked(std::deque<std::shared_ptr<Waiter>>::iterator it,
+  // Gives a slot on `node` to the waiter at `it` (under mu) and moves `it` to the next waiter;
+  // the caller wakes the returned waiter after the lock.
+  std::shared_ptr<Waiter> grantLocked(std::deque<std::shared_ptr<Waiter>>::iterator& it,
                                       const std::string& node_id) {
     std::shared_ptr<Waiter> w = *it;
     ++loads[node_id].inFlight;
     w->granted = true;
     w->node = node_id;
-    waiters.erase(it);
+    it = waiters.erase(it);
     return w;
+  }
+
+  // Whether the fleet lets `n` take new requests: it holds the role and is neither offline nor
+  // draining. Ejection and removal are the router's own and are checked beside it.
+  static bool takesRequests(const RoutableNode& n) {
+    return n.hasRole && !n.draining && n.status != NodeHealth::kOffline;
   }
 
   // The node as it is now, when it may still take new requests: it holds the role, is not
@@ -199,9 +206,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     snap = source.snapshot();
     if (!snap) return nullptr;
     for (const auto& n : *snap) {
-      if (n.nodeId != node_id) continue;
-      const bool takes = n.hasRole && !n.draining && n.status != NodeHealth::kOffline;
-      return takes ? &n : nullptr;
+      if (n.nodeId == node_id) return takesRequests(n) ? &n : nullptr;
     }
     return nullptr;
   }
@@ -225,8 +230,8 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
           for (const auto& candidate : *snap) {
             if (candidate.nodeId == id) n = &candidate;
           }
-          if (n == nullptr || !n->hasRole || n->draining || n->status == NodeHealth::kOffline ||
-              !n->serves((*it)->model) || outliers.isEjected(id) || removed_ids.count(id)) {
+          if (n == nullptr || !takesRequests(*n) || !n->serves((*it)->model) ||
+              outliers.isEjected(id) || removed_ids.count(id)) {
             continue;
           }
           NodeLoad& l = loads[id];
@@ -240,12 +245,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
           ++it;
           continue;
         }
-        std::shared_ptr<Waiter> w = *it;
-        ++loads[usable->nodeId].inFlight;
-        w->granted = true;
-        w->node = usable->nodeId;
-        it = waiters.erase(it);
-        woken.push_back(std::move(w));
+        woken.push_back(grantLocked(it, usable->nodeId));
       }
     }
     for (const auto& w : woken) w->wake->try_send(boost::system::error_code{});
