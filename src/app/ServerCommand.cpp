@@ -24,6 +24,7 @@
 #include "auth/tokens/TokenService.h"
 #include "common/Log.h"
 #include "fleet/NodeService.h"
+#include "http/AccessLog.h"
 #include "http/EventLoops.h"
 #include "http/Server.h"
 #include "http/StaticFiles.h"
@@ -160,6 +161,9 @@ int runServer(ServerFlags& flags) {
   options.idle_timeout = std::chrono::seconds(config.getInt("server.idle_timeout_s"));
   options.header_timeout = std::chrono::seconds(config.getInt("server.header_timeout_s"));
   options.service_name = "npufleet-server";
+  if (config.getBool("log.access")) {
+    options.access_log = http::AccessLog::forLogLevel(config.getString("log.level"));
+  }
   if (auto st = http::applyServerTlsConfig(config, "server", options); !st) {
     std::cerr << "npufleet server: " << st.error().message << "\n";
     return 2;

@@ -52,6 +52,9 @@ ConfigSchema serverConfigSchema() {
   http::addServerTlsConfigKeys(s, "server");
   s.add({"log", "level", ConfigType::kString, std::string("info"), "trace|debug|info|warn|error",
          false, oneOf({"trace", "debug", "info", "warn", "error", "off"})});
+  s.add({"log", "access", ConfigType::kBool, true,
+         "one access-log line per request (at level info), written in batches off the request path",
+         false, {}});
   auth::addServiceAuthConfigKeys(s);
   npu::addNpuConfigKeys(s);
   balancer::addBalancerConfigKeys(s);

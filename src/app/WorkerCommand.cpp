@@ -16,6 +16,7 @@
 #include "common/Clock.h"
 #include "common/Config.h"
 #include "common/Log.h"
+#include "http/AccessLog.h"
 #include "http/EventLoops.h"
 #include "http/Server.h"
 #include "http/TlsConfig.h"
@@ -99,6 +100,7 @@ int runWorker(const WorkerFlags& flags) {
   http::ServerOptions server_options;
   server_options.listen = settings.listen;
   server_options.service_name = "npufleet-worker";
+  server_options.access_log = http::AccessLog::forLogLevel(flags.log_level);
   if (auto st = http::applyServerTlsConfig(config, "worker", server_options); !st) {
     return fail(st.error().message);
   }

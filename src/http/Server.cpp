@@ -30,6 +30,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "http/AccessLog.h"
 #include "http/EventLoops.h"
 #include "http/RequestFraming.h"
 
@@ -651,9 +652,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      spdlog::info("{} \"{} {}\" {} {}B {:.1f}ms rid={} who={}", remote, req.method, req.path,
-                   status, bytes, seconds * 1000.0, req.request_id,
-                   req.principal.empty() ? "-" : req.principal);
+      if (options.access_log) {
+        options.access_log->record(
+            {remote, req.method, req.path, status, bytes, seconds, req.request_id, req.principal});
+      }
       record(match.route, req.method, status, seconds);
       if (!ok || !keep_alive || draining) break;
     }

@@ -24,6 +24,7 @@ class Registry;
 
 namespace npufleet::http {
 
+class AccessLog;
 class EventLoops;
 
 struct ServerOptions {
@@ -39,6 +40,8 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_min_version = "1.2";  // "1.2" or "1.3"
+  // One line per request, written off the request path (AccessLog.h); null: no access log.
+  std::shared_ptr<AccessLog> access_log;
 
   bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
 };

@@ -1,8 +1,9 @@
 // Guessing bearer tokens against a real control plane is rate-limited per client address
 // (auth/tokens/TokenService: 20 failed authentications within 60 s, then 429). What happens to a
-// valid token from that address during the lock-out is what docs/openapi.yaml documents: "every
-// authenticated route answers 429 with Retry-After: 60 for that address". Public routes and other
-// addresses are unaffected. (That the lock-out ends after the window is pinned by the unit test
+// valid token from that address during the lock-out: it still works (a valid token is checked
+// before the lock-out applies, so abusing an address locks nobody out), as docs/openapi.yaml
+// documents. Rotating addresses of one network (the loopback range here) is limited per network.
+// Public routes and other addresses are unaffected. (That the lock-out ends after the window is pinned by the unit test
 // TokenService.GuessingIsRateLimitedPerAddressAndRecoversAfterTheWindow, with a fake clock.)
 #include <gtest/gtest.h>
 
@@ -63,33 +64,29 @@ TEST_F(TokenGuessingTest, ManyBadTokensFromOneAddressAreAnswered429) {
   }
 }
 
-TEST_F(TokenGuessingTest, DuringTheLockOutAValidTokenFromThatAddressIsAlso429AsDocumented) {
+TEST_F(TokenGuessingTest, DuringTheLockOutAValidTokenFromThatAddressStillWorks) {
   for (int i = 0; i < kFailuresAllowed; ++i) ASSERT_EQ(me(nearMiss(i), "127.0.0.1").status, 401);
+  ASSERT_EQ(me(nearMiss(21), "127.0.0.1").status, 429);
 
-  // The locked address: even the admin token, on every authenticated route.
-  auto valid = me(server.admin, "127.0.0.1");
-  EXPECT_EQ(valid.status, 429) << valid.body;
-  EXPECT_NE(valid.head.find("\r\nRetry-After: 60\r\n"), std::string::npos) << valid.head;
-  EXPECT_EQ(server.call("GET", "/api/fleet/nodes").status, 429);
-  EXPECT_EQ(
-      server.call("POST", "/api/tokens", R"({"name":"during-lockout","role":"admin"})").status,
-      429);
+  // Whoever abused the address cannot lock out the admin using it: a valid token is checked
+  // before the lock-out applies.
+  EXPECT_EQ(me(server.admin, "127.0.0.1").status, 200);
+  EXPECT_EQ(server.call("GET", "/api/fleet/nodes").status, 200);
   // Public routes still answer.
   EXPECT_EQ(server.call("GET", "/healthz", "", "").status, 200);
 
-  // Another address is not affected: its valid token works, its bad token is a plain 401.
+  // Another address is not affected: its bad token is a plain 401.
   EXPECT_EQ(me(server.admin, "127.0.0.2").status, 200);
   EXPECT_EQ(me(nearMiss(1), "127.0.0.2").status, 401);
+}
 
-  // Nothing was created while locked out.
-  auto ex = rawExchange(server.process->host(), server.process->port(),
-                        "GET /api/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                        "Authorization: Bearer " +
-                            server.admin + "\r\n\r\n",
-                        std::chrono::seconds(5), "127.0.0.2");
-  ASSERT_EQ(ex.responses.size(), 1u) << ex.describe();
-  EXPECT_EQ(ex.responses[0].status, 200);
-  EXPECT_EQ(ex.responses[0].body.find("during-lockout"), std::string::npos);
+TEST_F(TokenGuessingTest, RotatingLoopbackAddressesDoesNotEvadeTheLimit) {
+  // Fewer than 20 failures from each address, 100 from the loopback range in all.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(me(nearMiss(i), "127.0.0." + std::to_string(2 + i / 10)).status, 401) << i;
+  }
+  EXPECT_EQ(me(nearMiss(0), "127.0.0.50").status, 429);
+  EXPECT_EQ(me(server.admin, "127.0.0.50").status, 200);
 }
 
 }  // namespace

@@ -3,14 +3,21 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace npufleet::auth {
 namespace {
 constexpr int kMaxFailures = 20;
 constexpr auto kFailureWindow = std::chrono::seconds(60);
-constexpr size_t kMaxTrackedAddresses = 10000;
+constexpr int kMaxNetworkFailures = 100;
+constexpr size_t kMaxTracked = 10000;
+constexpr auto kRecheckAfter = std::chrono::seconds(1);
+constexpr auto kTouchEvery = std::chrono::seconds(60);
 
 std::string hex(const unsigned char* data, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -82,39 +89,71 @@ Result<IssuedToken> TokenService::create(const std::string& name, UserRole role)
   return issued;
 }
 
+namespace {
+
+// The network an address belongs to for counting failures: its /24 (IPv4), its /64 (IPv6), or
+// the whole loopback range, where every 127.x address is the same host.
+std::string networkOf(const std::string& address) {
+  std::string v4 = address;
+  if (v4.rfind("::ffff:", 0) == 0) v4 = v4.substr(7);
+  in_addr a4{};
+  if (inet_pton(AF_INET, v4.c_str(), &a4) == 1) {
+    const auto* b = reinterpret_cast<const unsigned char*>(&a4.s_addr);
+    if (b[0] == 127) return "127.0.0.0/8";
+    return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + ".0/24";
+  }
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, address.c_str(), &a6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&a6)) return "127.0.0.0/8";
+    return hex(a6.s6_addr, 8) + "/64";
+  }
+  return address;
+}
+
+}  // namespace
+
 bool TokenService::limited(const std::string& address) {
   std::lock_guard lock(mu_);
-  auto it = failures_.find(address);
-  if (it == failures_.end()) return false;
-  if (clock_.steadyNow() - it->second.window_start > kFailureWindow) {
-    failures_.erase(it);
-    return false;
-  }
-  return it->second.count >= kMaxFailures;
+  const auto now = clock_.steadyNow();
+  auto over = [&](const std::string& key, int max) {
+    auto it = failures_.find(key);
+    if (it == failures_.end()) return false;
+    if (now - it->second.window_start > kFailureWindow) {
+      failures_.erase(it);
+      return false;
+    }
+    return it->second.count >= max;
+  };
+  return over(address, kMaxFailures) || over("net:" + networkOf(address), kMaxNetworkFailures);
 }
 
 void TokenService::recordFailure(const std::string& address) {
   std::lock_guard lock(mu_);
   const auto now = clock_.steadyNow();
-  if (failures_.size() >= kMaxTrackedAddresses && !failures_.count(address)) {
+  countFailure(address, now);
+  countFailure("net:" + networkOf(address), now);
+}
+
+void TokenService::countFailure(const std::string& key, std::chrono::steady_clock::time_point now) {
+  if (failures_.size() >= kMaxTracked && !failures_.count(key)) {
     for (auto it = failures_.begin(); it != failures_.end();) {
       it = now - it->second.window_start > kFailureWindow ? failures_.erase(it) : std::next(it);
     }
     // Still full of live windows (a flood from many addresses, e.g. across an IPv6 prefix):
     // forget the oldest window rather than grow without bound.
-    if (failures_.size() >= kMaxTrackedAddresses) {
+    if (failures_.size() >= kMaxTracked) {
       failures_.erase(
           std::min_element(failures_.begin(), failures_.end(), [](const auto& a, const auto& b) {
             return a.second.window_start < b.second.window_start;
           }));
     }
   }
-  auto& f = failures_[address];
+  auto& f = failures_[key];
   if (f.count == 0 || now - f.window_start > kFailureWindow) {
     f.count = 0;
     f.window_start = now;
   }
-  ++f.count;
+  if (f.count < std::numeric_limits<int>::max()) ++f.count;
 }
 
 size_t TokenService::trackedAddresses() {
@@ -122,22 +161,89 @@ size_t TokenService::trackedAddresses() {
   return failures_.size();
 }
 
+Result<std::optional<UserToken>> TokenService::find(const std::string& hash) {
+  const auto now = clock_.steadyNow();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && now - it->second.checked_at < kRecheckAfter) {
+      return std::optional<UserToken>(it->second.token);
+    }
+  }
+  // Unknown here, or cached for a second already: the repository decides. Unknown hashes are
+  // not cached (they cost a lookup each, and failures are rate-limited), so the cache holds
+  // only tokens that exist.
+  auto found = repo_.findByHash(hash);
+  if (!found) return found.error();
+  std::lock_guard lock(cache_mu_);
+  if (!*found) {
+    cache_.erase(hash);
+    return found;
+  }
+  auto& entry = cache_[hash];
+  // Keep this process's own record of use; the stored last_used_at may lag by up to a minute.
+  const auto last_used = entry.token.last_used_at;
+  entry.token = **found;
+  if (last_used && (!entry.token.last_used_at || *entry.token.last_used_at < *last_used)) {
+    entry.token.last_used_at = last_used;
+  }
+  entry.checked_at = now;
+  return std::optional<UserToken>(entry.token);
+}
+
+void TokenService::touchIfDue(const UserToken& token) {
+  const auto now = clock_.steadyNow();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(token.hash);
+    if (it == cache_.end()) return;
+    if (it->second.touched && now - it->second.touched_at < kTouchEvery) return;
+    it->second.touched = true;
+    it->second.touched_at = now;
+    it->second.token.last_used_at = clock_.now();
+  }
+  (void)repo_.touch(token.id, clock_.now());
+}
+
+Status TokenService::revoke(const std::string& name) {
+  if (auto st = repo_.revoke(name); !st) return st;
+  {
+    std::lock_guard lock(cache_mu_);
+    for (auto& [hash, entry] : cache_) {
+      if (entry.token.name == name) entry.token.revoked = true;
+    }
+  }
+  std::vector<std::function<void(const std::string&)>> listeners;
+  {
+    std::lock_guard lock(listeners_mu_);
+    listeners = revocation_listeners_;
+  }
+  for (const auto& l : listeners) l(name);
+  return okStatus();
+}
+
+void TokenService::onRevoked(std::function<void(const std::string& name)> listener) {
+  std::lock_guard lock(listeners_mu_);
+  revocation_listeners_.push_back(std::move(listener));
+}
+
 Result<UserToken> TokenService::authenticate(std::string_view bearer, const std::string& address) {
-  if (limited(address)) {
+  if (bearer.empty()) return Error{ErrorCode::kUnauthenticated, "missing bearer token", {}};
+  auto found = find(hashToken(bearer));
+  if (!found) return found.error();
+  if (*found && !(*found)->revoked) {
+    touchIfDue(**found);
+    return **found;
+  }
+  // A failed guess. The limit is checked before this one is counted: the first 20 failures
+  // of a window are 401, every later one 429.
+  const bool was_limited = limited(address);
+  recordFailure(address);
+  if (was_limited) {
     return Error{ErrorCode::kTooManyRequests,
                  "too many failed authentication attempts from this address; try again later", {}};
   }
-  auto fail = [&](std::string message) -> Result<UserToken> {
-    recordFailure(address);
-    return Error{ErrorCode::kUnauthenticated, std::move(message), {}};
-  };
-  if (bearer.empty()) return Error{ErrorCode::kUnauthenticated, "missing bearer token", {}};
-  auto found = repo_.findByHash(hashToken(bearer));
-  if (!found) return found.error();
-  if (!*found) return fail("invalid token");
-  if ((*found)->revoked) return fail("token has been revoked");
-  (void)repo_.touch((*found)->id, clock_.now());
-  return **found;
+  return Error{ErrorCode::kUnauthenticated, *found ? "token has been revoked" : "invalid token", {}};
 }
 
 }  // namespace npufleet::auth
