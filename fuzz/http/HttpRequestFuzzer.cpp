@@ -265,7 +265,7 @@ void serveOverLoopback(std::string_view bytes, bool authenticate) {
   http::ServerOptions options;
   options.listen = "127.0.0.1:0";
   http::Server server(world.io(), world.router(), options, nullptr);
-  if (authenticate) server.use(world.middleware());
+  if (authenticate) server.useBeforeBody(world.middleware());  // as npufleet server installs it
   auto bound = server.start();
   if (!bound) std::abort();
   const asio::ip::tcp::endpoint ep(asio::ip::make_address(bound->host), bound->port);

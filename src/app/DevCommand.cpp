@@ -202,7 +202,9 @@ int runDev(const DevFlags& flags) {
   const std::string listen_server = "127.0.0.1:" + std::to_string(flags.port);
   pid_t server = spawnSelf({"server", "--listen", listen_server, "--data-dir", (data / "server").string(),
                             "--service-id", "main-backend", "--service-key-file", service_key.string()},
-                           {});
+                           // Every dev worker is ours (v2 only): the v1 header would only add a
+                           // weaker signature to each call.
+                           {{"NPUFLEET_AUTH_SEND_V1", "false"}});
   if (server < 0) return fail("cannot start the control plane");
   children.push_back({"control plane", server});
   for (int i = 1; i <= flags.workers; ++i) {
@@ -214,7 +216,11 @@ int runDev(const DevFlags& flags) {
     int port = flags.port + i;
     pid_t pid = spawnSelf({"worker", "--listen", "127.0.0.1:" + std::to_string(port), "--models-dir",
                            models.string(), "--trusted-keys", (wdir / "trusted-keys").string()},
-                          {{"NPUFLEET_WORKER_PRELOAD", preload}, {"NPUFLEET_WORKER_AUTO_LOAD", "true"}});
+                          {{"NPUFLEET_WORKER_PRELOAD", preload},
+                           {"NPUFLEET_WORKER_AUTO_LOAD", "true"},
+                           // The address it is registered at below: a call signed for another
+                           // dev worker is refused here.
+                           {"NPUFLEET_AUTH_ACCEPTED_HOSTS", "127.0.0.1:" + std::to_string(port)}});
     if (pid < 0) {
       stopAll(children, std::chrono::seconds(10));
       return fail("cannot start worker " + std::to_string(i));

@@ -28,6 +28,7 @@
 #include "http/EventLoops.h"
 #include "http/Server.h"
 #include "http/StaticFiles.h"
+#include "http/ConnectionLimitsConfig.h"
 #include "http/TlsConfig.h"
 #include "store/Migrations.h"
 #include "store/SqliteAuditLog.h"
@@ -164,12 +165,15 @@ int runServer(ServerFlags& flags) {
   if (config.getBool("log.access")) {
     options.access_log = http::AccessLog::forLogLevel(config.getString("log.level"));
   }
+  http::applyServerConnectionLimits(config, "server", options);
   if (auto st = http::applyServerTlsConfig(config, "server", options); !st) {
     std::cerr << "npufleet server: " << st.error().message << "\n";
     return 2;
   }
   http::Server server(loops, router, options, metrics);
-  server.use(api::makeUserAuthMiddleware(tokens));
+  // Bearer tokens are checked on the head, before a body is read (an unauthenticated client
+  // cannot make the server hold its body).
+  server.useBeforeBody(api::makeUserAuthMiddleware(tokens));
   auto bound = server.start();
   if (!bound) {
     std::cerr << "npufleet server: " << bound.error().message << "\n";

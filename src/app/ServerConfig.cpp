@@ -21,6 +21,7 @@
 #include "balancer/LoadBalancingService.h"
 #include "balancer/RoutingStats.h"
 #include "balancer/WorkerClient.h"
+#include "http/ConnectionLimitsConfig.h"
 #include "http/TlsConfig.h"
 #include "npu/EventBus.h"
 #include "npu/HealthMonitor.h"
@@ -50,6 +51,7 @@ ConfigSchema serverConfigSchema() {
   s.add({"server", "header_timeout_s", ConfigType::kInt, int64_t{10},
          "time allowed to send request headers", false, intRange(1, 600)});
   http::addServerTlsConfigKeys(s, "server");
+  http::addServerConnectionLimitKeys(s, "server");
   s.add({"log", "level", ConfigType::kString, std::string("info"), "trace|debug|info|warn|error",
          false, oneOf({"trace", "debug", "info", "warn", "error", "off"})});
   s.add({"log", "access", ConfigType::kBool, true,

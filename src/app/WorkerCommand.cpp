@@ -19,6 +19,7 @@
 #include "http/AccessLog.h"
 #include "http/EventLoops.h"
 #include "http/Server.h"
+#include "http/ConnectionLimitsConfig.h"
 #include "http/TlsConfig.h"
 #include "worker/WorkerConfig.h"
 #include "worker/WorkerService.h"
@@ -50,6 +51,7 @@ int runWorker(const WorkerFlags& flags) {
   worker::addWorkerConfigKeys(schema);
   auth::addServiceAuthConfigKeys(schema);
   http::addServerTlsConfigKeys(schema, "worker");
+  http::addServerConnectionLimitKeys(schema, "worker");
   Config config(schema);
   if (!flags.config_file.empty()) {
     if (auto st = config.loadTomlFile(flags.config_file); !st) return fail(st.error().message);
@@ -101,13 +103,19 @@ int runWorker(const WorkerFlags& flags) {
   server_options.listen = settings.listen;
   server_options.service_name = "npufleet-worker";
   server_options.access_log = http::AccessLog::forLogLevel(flags.log_level);
+  http::applyServerConnectionLimits(config, "worker", server_options);
   if (auto st = http::applyServerTlsConfig(config, "worker", server_options); !st) {
     return fail(st.error().message);
   }
   http::Server server(loops, service.router(), server_options, service.metricsRegistry());
-  server.use(auth_setup->middleware());
+  // The signature is checked from the head before the body is read, the digest after.
+  auth::installServiceAuth(server, auth_setup->hooks());
   auto bound = server.start();
   if (!bound) return fail(bound.error().message);
+  // The Host a signed request names must be one of this worker's (a request signed for another
+  // worker is refused): the configured names, or those of the address it now listens on.
+  auth::applyAcceptedHosts(*auth_setup, settings.listen.substr(0, settings.listen.rfind(':')),
+                           bound->port);
   spdlog::info("worker ready on {}://{}: max_concurrent={} memory_gb={} models_dir={}",
                bound->tls ? "https" : "http", bound->str(), service.maxConcurrent(),
                service.memoryGb(), settings.models_dir);

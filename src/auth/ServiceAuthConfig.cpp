@@ -1,5 +1,10 @@
 #include "auth/ServiceAuthConfig.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "auth/AcceptedHosts.h"
 #include "auth/KeyFile.h"
 #include "auth/SignatureFormat.h"
 
@@ -42,9 +47,12 @@ void addServiceAuthConfigKeys(ConfigSchema& schema) {
 
   auto hosts = key("accepted_hosts", ConfigType::kStringList, std::vector<std::string>{},
                    "host:port values this server answers to; a v2 request addressed elsewhere is "
-                   "refused (empty: not checked)");
+                   "refused (empty: the worker's own addresses, from its listen address; "
+                   "[\"*\"]: not checked, which lets a request signed for another worker be "
+                   "replayed here)");
   hosts.validate = [](const ConfigValue& v) -> std::string {
     for (const auto& h : std::get<std::vector<std::string>>(v)) {
+      if (h == "*") continue;
       if (!isValidHost(h)) return "entries must be host:port without spaces, got '" + h + "'";
     }
     return {};
@@ -79,6 +87,10 @@ void addServiceAuthConfigKeys(ConfigSchema& schema) {
 
   schema.add(key("service_key_file", ConfigType::kString, std::string{},
                  "file (mode 0600) holding the key this process signs with, one line"));
+
+  schema.add(key("send_v1", ConfigType::kBool, true,
+                 "signer: also send the seed's v1 signature header (false once no worker has "
+                 "auth.min_version = 1: a v1 header covers neither body nor query)"));
 }
 
 Result<std::shared_ptr<const Keyring>> loadKeyringFromConfig(const Config& config) {
@@ -105,13 +117,19 @@ http::Middleware ServiceAuthSetup::middleware() const {
   return makeServiceAuthMiddleware(verifier, limiter, options);
 }
 
+ServiceAuthHooks ServiceAuthSetup::hooks() const {
+  return makeServiceAuthHooks(verifier, limiter, options);
+}
+
 Result<ServiceAuthSetup> makeServiceAuthFromConfig(const Config& config, const Clock& clock) {
   auto ring = loadKeyringFromConfig(config);
   if (!ring) return ring.error();
   VerifierOptions vo;
   vo.min_version = static_cast<int>(config.getInt("auth.min_version"));
   vo.window = std::chrono::seconds(config.getInt("auth.window_s"));
+  // Until applyAcceptedHosts knows the port: nothing is served before the server listens.
   vo.accepted_hosts = config.getStringList("auth.accepted_hosts");
+  if (vo.accepted_hosts.size() == 1 && vo.accepted_hosts.front() == "*") vo.accepted_hosts.clear();
   vo.replay_capacity = static_cast<size_t>(config.getInt("auth.replay_capacity"));
   FailureLimiter::Options lo;
   lo.limit = static_cast<int>(config.getInt("auth.failure_limit"));
@@ -120,7 +138,33 @@ Result<ServiceAuthSetup> makeServiceAuthFromConfig(const Config& config, const C
   setup.verifier = std::make_shared<SignatureVerifier>(vo, std::move(ring).value(), clock);
   setup.limiter = std::make_shared<FailureLimiter>(lo, clock);
   setup.options.exempt_paths = config.getStringList("auth.exempt_paths");
+  setup.configured_hosts = config.getStringList("auth.accepted_hosts");
   return setup;
+}
+
+std::vector<std::string> applyAcceptedHosts(ServiceAuthSetup& setup, const std::string& listen_host,
+                                            uint16_t bound_port) {
+  const auto& configured = setup.configured_hosts;
+  if (std::find(configured.begin(), configured.end(), "*") != configured.end()) {
+    setup.verifier->setAcceptedHosts({});
+    spdlog::warn(
+        "auth.accepted_hosts = [\"*\"]: the Host of signed requests is not checked, so a request "
+        "the control plane signed for another worker (a model unload, say) can be replayed here "
+        "within the signature window; list this worker's host:port values instead");
+    return {};
+  }
+  std::vector<std::string> hosts = configured;
+  if (hosts.empty()) {
+    hosts = acceptedHostsFor(listen_host, bound_port, localInterfaceAddresses(), localHostName());
+  }
+  setup.verifier->setAcceptedHosts(hosts);
+  std::string joined;
+  for (const auto& h : hosts) joined += (joined.empty() ? "" : ", ") + h;
+  spdlog::info("service auth: accepting signed requests addressed to {}{}", joined,
+               configured.empty() ? " (derived from the listen address; set auth.accepted_hosts "
+                                    "for other names)"
+                                  : "");
+  return hosts;
 }
 
 Result<ServiceSigner> makeSignerFromConfig(const Config& config, const Clock& clock) {
@@ -133,7 +177,10 @@ Result<ServiceSigner> makeSignerFromConfig(const Config& config, const Clock& cl
   }
   auto key = loadServiceKeyFile(path);
   if (!key) return key.error();
-  return ServiceSigner::create(config.getString("auth.service_id"), std::move(key).value(), clock);
+  SignerOptions options;
+  options.send_v1 = config.getBool("auth.send_v1");
+  return ServiceSigner::create(config.getString("auth.service_id"), std::move(key).value(), clock,
+                               options);
 }
 
 }  // namespace npufleet::auth

@@ -6,7 +6,9 @@
 //   auth.failure_limit     failures per client address before 429, default 10
 //   auth.failure_window_s  default 300
 //   auth.replay_capacity   nonces remembered, default 500000
-//   auth.accepted_hosts    host:port values this server answers to (empty: any)
+//   auth.accepted_hosts    host:port values this server answers to (empty: its own addresses,
+//                          see AcceptedHosts.h; ["*"]: not checked, with a warning at start)
+//   auth.send_v1           signer: also send the seed's v1 header, default true
 //   auth.exempt_paths      paths served unsigned, default ["/livez"]
 //   auth.trusted_keys_dir  verifier: directory of <service-id>.key files (--trusted-keys)
 //   auth.trusted_keys      verifier: "service-id:key" entries (secret)
@@ -32,12 +34,21 @@ struct ServiceAuthSetup {
   std::shared_ptr<SignatureVerifier> verifier;
   std::shared_ptr<FailureLimiter> limiter;
   ServiceAuthOptions options;
-  http::Middleware middleware() const;
+  // auth.accepted_hosts as configured: empty means "derive", ["*"] means "do not check".
+  std::vector<std::string> configured_hosts;
+  http::Middleware middleware() const;  // one phase: verifies after the body is read
+  ServiceAuthHooks hooks() const;        // before and after the body (installServiceAuth)
 };
 
 // Loads the keyring (directory and/or config entries); refuses to start with no trusted key or
 // with a key file readable by group or others. `clock` must outlive the result.
 Result<ServiceAuthSetup> makeServiceAuthFromConfig(const Config& config, const Clock& clock);
+
+// Once the server listens: sets the verifier's accepted hosts to the configured ones, or, when
+// none are configured, to those derived from the listen host and the bound port; logs which,
+// and warns when the check is off (["*"]). Returns the hosts in force (empty: not checked).
+std::vector<std::string> applyAcceptedHosts(ServiceAuthSetup& setup, const std::string& listen_host,
+                                            uint16_t bound_port);
 
 // Reloads the keyring with the same rules (for SIGHUP or an admin action).
 Result<std::shared_ptr<const Keyring>> loadKeyringFromConfig(const Config& config);

@@ -26,4 +26,17 @@ http::Middleware makeServiceAuthMiddleware(std::shared_ptr<const SignatureVerifi
                                            std::shared_ptr<FailureLimiter> limiter,
                                            ServiceAuthOptions options = {});
 
+// The same verification split around reading the body (what a server should install, see
+// http::Server::useBeforeBody): before_body checks every signed field but the body digest from
+// the headers, and takes the nonce, so an unsigned request is refused before its body is read;
+// after_body checks the digest. The answers are those above.
+struct ServiceAuthHooks {
+  http::Middleware before_body;
+  http::Middleware after_body;
+};
+ServiceAuthHooks makeServiceAuthHooks(std::shared_ptr<const SignatureVerifier> verifier,
+                                      std::shared_ptr<FailureLimiter> limiter,
+                                      ServiceAuthOptions options = {});
+void installServiceAuth(http::Server& server, const ServiceAuthHooks& hooks);
+
 }  // namespace npufleet::auth

@@ -5,7 +5,10 @@
 #include <atomic>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -23,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <random>
@@ -31,7 +35,9 @@
 #include <tuple>
 
 #include "http/AccessLog.h"
+#include "http/ConnectionAdmission.h"
 #include "http/EventLoops.h"
+#include "http/LogThrottle.h"
 #include "http/RequestFraming.h"
 
 namespace npufleet::http {
@@ -181,6 +187,15 @@ Result<std::shared_ptr<ssl::context>> makeServerTlsContext(const ServerOptions& 
   return ctx;
 }
 
+// The method as a metric label: a request names its method freely (Beast takes any token), and
+// a label taken verbatim would let each new string add a series for good.
+std::string_view methodLabel(std::string_view method) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 bool noBodyAllowed(int status) { return status / 100 == 1 || status == 204 || status == 304; }
 
 // The status line and header block of a complete response, written by hand: Beast's fields
@@ -226,6 +241,11 @@ struct Connection {
   // Set when the connection ends with request bytes left unread (a body refused with 413 or a
   // malformed one): closing then would send a RST that can destroy the answer in flight.
   bool unread_input = false;
+  // unread_input because a before-body hook refused the request: the peer is not authenticated,
+  // so the lingering close is kept short.
+  bool refused_before_body = false;
+  std::string address;         // the client's, as counted by ConnectionAdmission
+  bool authenticated = false;  // a request on it passed a before-body hook with a principal
 };
 
 template <class Stream>
@@ -262,6 +282,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   const Router& router;
   ServerOptions options;
   std::vector<Middleware> middleware;
+  std::vector<Middleware> before_body;
   tcp::acceptor acceptor;
   std::shared_ptr<prometheus::Registry> registry;
   prometheus::Family<prometheus::Counter>* requests = nullptr;
@@ -283,8 +304,30 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::mutex series_mu;
   std::map<std::string, std::map<std::string, RouteSeries, std::less<>>, std::less<>> series;
 
-  void record(const Route* route, const std::string& method, int status, double seconds) {
+  ConnectionAdmission admission{ConnectionAdmission::Limits{}};
+  prometheus::Family<prometheus::Counter>* refused_connections = nullptr;
+  prometheus::Gauge* open_gauge = nullptr;
+  prometheus::Gauge* unauthenticated_gauge = nullptr;
+  LogThrottle refusal_log{std::chrono::seconds(10)};
+  LogThrottle accept_error_log{std::chrono::seconds(10)};
+  // Opened at start: closed to make room for one accept when the process is out of descriptors,
+  // so that the overloaded server can still refuse a client cleanly instead of leaving it in the
+  // backlog (and the listening socket readable, which is what made the accept loop spin).
+  int reserve_fd = -1;
+
+  ~Impl() {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
+
+  void updateConnectionGauges() {
+    if (open_gauge == nullptr) return;
+    open_gauge->Set(static_cast<double>(admission.open()));
+    unauthenticated_gauge->Set(static_cast<double>(admission.unauthenticated()));
+  }
+
+  void record(const Route* route, const std::string& request_method, int status, double seconds) {
     if (requests == nullptr) return;
+    const std::string method(methodLabel(request_method));
     const std::string_view label = route != nullptr ? std::string_view(route->pattern) : "unmatched";
     prometheus::Counter* counter = nullptr;
     prometheus::Histogram* histogram = nullptr;
@@ -316,8 +359,61 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     histogram->Observe(seconds);
   }
 
+  static bool outOfDescriptors(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors ||
+           ec == boost::system::errc::too_many_files_open_in_system;
+  }
+
+  // The answer to a connection refused at a cap or for want of descriptors: written without
+  // waiting (a fresh socket's send buffer is empty) and without reading, then closed. A client
+  // that had already sent its request may get a reset instead; either way it is not served.
+  static void refuseNow(int fd, const std::string& service_name) {
+    static const std::string answer = [&] {
+      Response r = Response::error(Error::unavailable("too many connections; retry later"));
+      r.headers.set("Retry-After", "1");
+      return responseHead(r, service_name, "-", 11, false) + r.body;
+    }();
+    [[maybe_unused]] const auto sent =
+        ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_RDWR);
+  }
+
+  void countRefusal(std::string_view reason, const std::string& address, const std::string& why) {
+    if (refused_connections != nullptr) {
+      refused_connections->Add({{"reason", std::string(reason)}}).Increment();
+    }
+    if (auto held = refusal_log.allow(std::chrono::steady_clock::now())) {
+      spdlog::warn("connection from {} refused: {}{}", address.empty() ? "?" : address, why,
+                   *held > 0 ? " (" + std::to_string(*held) + " more refused since the last line)"
+                             : std::string());
+    }
+  }
+
+  // Out of descriptors: the pending connection cannot be accepted, and the listening socket
+  // stays readable, so accepting again at once would spin. Gives up the reserve descriptor to
+  // accept one connection and refuse it (so the client hears 503 rather than waiting in the
+  // backlog), takes the reserve back, and lets acceptLoop back off.
+  void shedOneConnection() {
+    if (reserve_fd < 0) return;
+    ::close(reserve_fd);
+    reserve_fd = -1;
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      refuseNow(fd, options.service_name);
+      ::close(fd);
+      countRefusal("no_descriptors", {}, "the process is out of file descriptors");
+    }
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
   asio::awaitable<void> acceptLoop() {
     auto self = shared_from_this();
+    // Back-off after an accept error (EMFILE, ENFILE, ENOBUFS, ...): 50 ms doubling to 1 s,
+    // reset by the next accepted connection.
+    constexpr std::chrono::milliseconds kFirstBackoff{50};
+    constexpr std::chrono::milliseconds kMaxBackoff{1000};
+    std::chrono::milliseconds backoff = kFirstBackoff;
+    asio::steady_timer pause(acceptor.get_executor());
     for (;;) {
       // A loop is run by one thread, so its own executor serialises a connection's handlers.
       asio::any_io_executor home = loops != nullptr
@@ -326,19 +422,52 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       auto [ec, socket] = co_await acceptor.async_accept(home, kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || draining) co_return;
-        spdlog::warn("accept failed: {}", ec.message());
+        if (outOfDescriptors(ec)) shedOneConnection();
+        if (auto held = accept_error_log.allow(std::chrono::steady_clock::now())) {
+          spdlog::warn("accept failed: {}; pausing accepts for {} ms{}", ec.message(),
+                       backoff.count(),
+                       *held > 0 ? " (" + std::to_string(*held) + " more failures since the last line)"
+                                 : std::string());
+        }
+        pause.expires_after(backoff);
+        auto [wait_ec] = co_await pause.async_wait(kTuple);
+        if (wait_ec == asio::error::operation_aborted || draining) co_return;
+        backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
+      backoff = kFirstBackoff;
+      boost::system::error_code addr_ec;
+      const auto peer = socket.remote_endpoint(addr_ec);
+      std::string address = addr_ec ? std::string() : peer.address().to_string();
+      const auto refusal = admission.admit(address);
+      if (refusal != ConnectionAdmission::Refusal::kNone) {
+        refuseNow(socket.native_handle(), options.service_name);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        countRefusal(ConnectionAdmission::label(refusal), address,
+                     ConnectionAdmission::describe(refusal, admission.limits()));
+        continue;
+      }
+      updateConnectionGauges();
       if (tls) {
         auto conn = std::make_shared<StreamConnection<SslStream>>(std::move(socket), *tls);
+        conn->address = std::move(address);
         track(conn);
         asio::co_spawn(conn->tcp().get_executor(), tlsSession(conn), asio::detached);
       } else {
         auto conn = std::make_shared<StreamConnection<beast::tcp_stream>>(std::move(socket));
+        conn->address = std::move(address);
         track(conn);
         asio::co_spawn(conn->tcp().get_executor(), plainSession(conn), asio::detached);
       }
     }
+  }
+
+  void markAuthenticated(Connection& conn) {
+    if (conn.authenticated) return;
+    conn.authenticated = true;
+    admission.authenticated(conn.address);
+    updateConnectionGauges();
   }
 
   void track(const std::shared_ptr<Connection>& conn) {
@@ -361,16 +490,20 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   // Lingering close (as nginx's lingering_close): after the answer, stop sending and read and
   // drop what the client still sends, until it closes, for at most 2 s and 16 MiB. Closing a
   // socket with unread bytes makes the kernel send a RST, and a client that gets the RST before
-  // it has read the 413 loses the 413.
+  // it has read the 413 loses the 413. The bytes go into one fixed scratch buffer, so a peer
+  // cannot grow memory here; one refused before its body (not authenticated) gets 1 s and 1 MiB,
+  // enough for the 401 to reach a client that reads its answer, little to hold a slot with.
   asio::awaitable<void> lingerClose(Connection& conn) {
     boost::system::error_code ec;
     auto& tcp_layer = conn.tcp();
     if (!tcp_layer.socket().is_open()) co_return;
     tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ec);
-    tcp_layer.expires_after(std::chrono::seconds(2));
+    const bool brief = conn.refused_before_body;
+    tcp_layer.expires_after(brief ? std::chrono::seconds(1) : std::chrono::seconds(2));
+    const size_t budget = brief ? 1024 * 1024 : 16 * 1024 * 1024;
     std::array<char, 16 * 1024> scratch;
     size_t dropped = 0;
-    while (!ec && dropped < 16 * 1024 * 1024 && !draining) {
+    while (!ec && dropped < budget && !draining) {
       size_t n = 0;
       std::tie(ec, n) = co_await tcp_layer.async_read_some(asio::buffer(scratch), kTuple);
       dropped += n;
@@ -449,28 +582,41 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     std::function<void()> done;
     {
       std::lock_guard lock(mu);
-      connections.erase(conn);
+      if (connections.erase(conn) > 0) admission.closed(conn->address, conn->authenticated);
       if (draining && connections.empty() && on_drained && !drained_called) {
         drained_called = true;
         done = on_drained;
       }
     }
+    updateConnectionGauges();
     if (done) done();
   }
 
-  asio::awaitable<Response> dispatch(Request& req, const RouteMatch& match) {
-    if (match.route == nullptr) {
-      if (match.path_known) {
-        std::string allow;
-        for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
-        auto r = Response::error(
-            {ErrorCode::kMethodNotAllowed, req.method + " is not allowed on " + req.path, {}});
-        r.headers.set("Allow", allow);
-        co_return r;
-      }
-      co_return Response::error(Error::notFound("no such endpoint: " + req.path));
+  // 404 or 405 for a request no route takes: answered from the head, its body never read.
+  static Response noRoute(const Request& req, const RouteMatch& match) {
+    if (match.path_known) {
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      auto r = Response::error(
+          {ErrorCode::kMethodNotAllowed, req.method + " is not allowed on " + req.path, {}});
+      r.headers.set("Allow", allow);
+      return r;
     }
+    return Response::error(Error::notFound("no such endpoint: " + req.path));
+  }
+
+  // What is decided from the head alone: a path the server refuses, no route, or a before-body
+  // hook's refusal (authentication). nullopt: read the body and dispatch.
+  asio::awaitable<std::optional<Response>> answerFromHead(Request& req, const RouteMatch& match) {
+    if (match.route == nullptr) co_return noRoute(req, match);
     req.path_params = match.params;
+    for (const auto& m : before_body) {
+      if (auto early = co_await m(req, *match.route)) co_return early;
+    }
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<Response> dispatch(Request& req, const RouteMatch& match) {
     for (const auto& m : middleware) {
       if (auto early = co_await m(req, *match.route)) co_return std::move(*early);
     }
@@ -575,8 +721,25 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       const size_t limit = match.route ? match.route->options.body_limit : 64 * 1024;
 
       Response resp;
+      std::optional<Response> early;
+      try {
+        early = co_await answerFromHead(req, match);
+      } catch (const std::exception& e) {
+        spdlog::error("request {} {} failed before its body: {} (request id {})", req.method,
+                      req.path, e.what(), req.request_id);
+        early = Response::error(Error::internal("internal error (request id " + req.request_id + ")"));
+      }
+      if (!req.principal.empty()) markAuthenticated(*conn);
       bool read_ok = true;
-      {
+      if (early) {
+        resp = std::move(*early);
+        if (!header_parser.is_done()) {
+          // The body is not read at all: the connection cannot carry another request, and the
+          // refused client must not be able to make the server hold its bytes.
+          read_ok = false;
+          conn->refused_before_body = true;
+        }
+      } else {
         // Beast checks Content-Length against the limit when it parses the header, which the
         // header-only parser did with its own default, so a declared length is checked here.
         const auto declared = header_parser.content_length();
@@ -617,7 +780,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         }
       }
 
-      if (read_ok) {
+      if (early) {
+        if (!read_ok) {
+          keep_alive = false;
+          conn->unread_input = true;
+        }
+      } else if (read_ok) {
         try {
           resp = co_await dispatch(req, match);
         } catch (const std::exception& e) {
@@ -675,6 +843,10 @@ Server::~Server() = default;
 
 void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
 
+void Server::useBeforeBody(Middleware middleware) {
+  impl_->before_body.push_back(std::move(middleware));
+}
+
 Result<BoundEndpoint> Server::start() {
   auto ep = parseListen(impl_->options.listen);
   if (!ep) return ep.error();
@@ -690,6 +862,29 @@ Result<BoundEndpoint> Server::start() {
                                  .Register(*impl_->registry);
     }
   }
+  const auto& o = impl_->options;
+  impl_->admission.setLimits({o.max_connections, o.max_unauthenticated_connections,
+                              o.max_unauthenticated_per_address, !impl_->before_body.empty()});
+  if (impl_->registry && impl_->refused_connections == nullptr) {
+    impl_->refused_connections =
+        &prometheus::BuildCounter()
+             .Name("npufleet_http_connections_refused_total")
+             .Help("Connections answered 503 and closed at accept, by reason (max_connections, "
+                   "unauthenticated_total, unauthenticated_per_address, no_descriptors)")
+             .Register(*impl_->registry);
+    impl_->open_gauge = &prometheus::BuildGauge()
+                             .Name("npufleet_http_open_connections")
+                             .Help("Connections open now")
+                             .Register(*impl_->registry)
+                             .Add({});
+    impl_->unauthenticated_gauge =
+        &prometheus::BuildGauge()
+             .Name("npufleet_http_unauthenticated_connections")
+             .Help("Open connections on which no request has been authenticated yet")
+             .Register(*impl_->registry)
+             .Add({});
+  }
+  if (impl_->reserve_fd < 0) impl_->reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   boost::system::error_code ec;
   auto& acc = impl_->acceptor;
   acc.open(ep->protocol(), ec);

@@ -42,11 +42,21 @@ struct ServerOptions {
   std::string tls_min_version = "1.2";  // "1.2" or "1.3"
   // One line per request, written off the request path (AccessLog.h); null: no access log.
   std::shared_ptr<AccessLog> access_log;
+  // Connection caps (0: no cap). A connection over a cap is answered 503 and closed at once,
+  // counted in npufleet_http_connections_refused_total{reason} and logged (rate-limited).
+  size_t max_connections = 4096;
+  // Connections on which no request has yet passed a before-body hook with a principal
+  // (useBeforeBody): what a client without a token or key can hold open. Counted only on a
+  // server that has such a hook; a server that authenticates nobody has nothing to bound here.
+  size_t max_unauthenticated_connections = 512;
+  size_t max_unauthenticated_per_address = 64;
 
   bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
 };
 
 // Runs before the handler; returning a Response short-circuits the request (401, 429, ...).
+// Registered with use(), it sees the whole request (body read); with useBeforeBody(), the head
+// alone (method, target, headers; body empty), before a byte of the body is read.
 using Middleware =
     std::function<boost::asio::awaitable<std::optional<Response>>(Request&, const Route&)>;
 
@@ -71,6 +81,11 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   void use(Middleware middleware);
+  // Authentication that needs only the head runs here, so that an unauthenticated client never
+  // makes the server read (and hold) its body: a Response from it is sent at once and the
+  // connection closed without reading the rest. A hook that sets req.principal marks the
+  // connection authenticated (see ServerOptions::max_unauthenticated_connections).
+  void useBeforeBody(Middleware middleware);
 
   // Loads the TLS certificate and key when configured (an error names the file), binds and starts
   // accepting; the bound address (with the real port) on success.

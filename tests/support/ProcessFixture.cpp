@@ -74,7 +74,7 @@ bool ProcessFixture::start(Options options, std::string* error) {
   argv.push_back(nullptr);
 
   int rc = 0;
-  if (!options.file_size_limit && options.ignored_signals.empty()) {
+  if (!options.file_size_limit && !options.open_files_limit && options.ignored_signals.empty()) {
     rc = ::posix_spawn(&pid_, options.binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   } else {
     // posix_spawn can reset signals to their default but not ignore them, nor set limits: fork,
@@ -87,6 +87,11 @@ bool ProcessFixture::start(Options options, std::string* error) {
         rlimit lim{static_cast<rlim_t>(*options.file_size_limit),
                    static_cast<rlim_t>(*options.file_size_limit)};
         if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(126);
+      }
+      if (options.open_files_limit) {
+        rlimit lim{static_cast<rlim_t>(*options.open_files_limit),
+                   static_cast<rlim_t>(*options.open_files_limit)};
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
       }
       for (int signo : options.ignored_signals) ::signal(signo, SIG_IGN);
       ::execve(options.binary.c_str(), argv.data(), envp.data());

@@ -32,6 +32,8 @@ class ProcessFixture {
     // signals the child starts with ignored (SIG_IGN survives exec; SIGXFSZ would otherwise
     // kill it at the limit). Left empty, the child is spawned exactly as before.
     std::optional<uint64_t> file_size_limit;
+    // Overload tests: RLIMIT_NOFILE for the child (`ulimit -n`).
+    std::optional<uint64_t> open_files_limit;
     std::vector<int> ignored_signals;
   };
 

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/KeyFile.h"
@@ -54,11 +55,14 @@ class WorkerHarness {
               "--trusted-keys", keysDir(), "--device", "cpu", "--log-level", "warn"};
     o.args.insert(o.args.end(), extra.begin(), extra.end());
     o.env = std::move(env);
+    o.open_files_limit = open_files_limit;
     process_ = std::make_unique<ProcessFixture>();
     return process_->start(std::move(o), error);
   }
 
   ProcessFixture& process() { return *process_; }
+  // `ulimit -n` for the worker started next (overload tests).
+  std::optional<uint64_t> open_files_limit;
 
   http::ClientRequest request(const std::string& method, const std::string& target,
                               std::string body = {}) const {

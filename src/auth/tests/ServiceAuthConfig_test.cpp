@@ -79,6 +79,51 @@ TEST(ServiceAuthConfig, SignerAndVerifierBuiltFromConfigAgree) {
   EXPECT_EQ(verified->service_id, "main-backend");
 }
 
+// issue 20: the control plane can stop sending the seed's v1 header, which covers neither body
+// nor query and, on a worker that accepts v1, can be replayed stripped of its v2 part.
+TEST(ServiceAuthConfig, SendV1FalseSignsWithV2Alone) {
+  TempDir dir;
+  const auto signer_file = dir.write("signing.key", kKey + "\n", 0600);
+  ConfigSchema schema;
+  addServiceAuthConfigKeys(schema);
+  Config config(schema);
+  EXPECT_TRUE(config.getBool("auth.send_v1"));
+  ASSERT_TRUE(config.set("auth.service_key_file", signer_file, "test").ok());
+  ASSERT_TRUE(config.loadEnvironment({{"NPUFLEET_AUTH_SEND_V1", "false"}}).ok());
+  FakeClock clock;
+  auto signer = makeSignerFromConfig(config, clock);
+  ASSERT_TRUE(signer.ok()) << signer.error().message;
+  http::ClientRequest c;
+  c.host = "127.0.0.1";
+  c.port = 8081;
+  c.target = "/health";
+  ASSERT_TRUE(signer->sign(c).ok());
+  EXPECT_FALSE(c.headers.has("X-Service-Signature"));
+  EXPECT_TRUE(c.headers.has("X-Service-Signature-V2"));
+}
+
+// With no auth.accepted_hosts the worker derives its own; ["*"] turns the check off.
+TEST(ServiceAuthConfig, AcceptedHostsDefaultToTheListenAddressAndStarTurnsTheCheckOff) {
+  TempDir dir;
+  dir.write("main-backend.key", kKey + "\n", 0600);
+  ConfigSchema schema;
+  addServiceAuthConfigKeys(schema);
+  Config config(schema);
+  ASSERT_TRUE(config.set("auth.trusted_keys_dir", dir.path(), "test").ok());
+  FakeClock clock;
+  auto setup = makeServiceAuthFromConfig(config, clock);
+  ASSERT_TRUE(setup.ok()) << setup.error().message;
+  auto hosts = applyAcceptedHosts(*setup, "10.0.0.7", 8081);
+  EXPECT_EQ(hosts, std::vector<std::string>{"10.0.0.7:8081"});
+  EXPECT_EQ(setup->verifier->acceptedHosts(), hosts);
+
+  ASSERT_TRUE(config.loadEnvironment({{"NPUFLEET_AUTH_ACCEPTED_HOSTS", "*"}}).ok());
+  auto open = makeServiceAuthFromConfig(config, clock);
+  ASSERT_TRUE(open.ok());
+  EXPECT_TRUE(applyAcceptedHosts(*open, "10.0.0.7", 8081).empty());
+  EXPECT_TRUE(open->verifier->acceptedHosts().empty());
+}
+
 TEST(ServiceAuthConfig, SignerNeedsAKeyFile) {
   ConfigSchema schema;
   addServiceAuthConfigKeys(schema);

@@ -189,6 +189,39 @@ TEST_F(SignatureVerifierTest, TamperedBodyIsABodyDigestMismatch) {
   expectRejected(v->verify(req), "body digest mismatch");
 }
 
+// The split a server uses to refuse before reading the body (issue 20): the head alone decides
+// everything but the digest, and the digest is checked once the body is in.
+TEST_F(SignatureVerifierTest, HeadVerificationNeedsNoBodyAndTheDigestIsCheckedAfter) {
+  auto v = verifier();
+  auto req = toServerRequest(signedRequest());
+  const std::string body = req.body;
+  req.body.clear();  // not read yet
+  ASSERT_TRUE(v->verifyHead(req).ok());
+  req.body = R"({"model_id":"evil"})";
+  const auto tampered = SignatureVerifier::verifyBody(req);
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_NE(tampered.error().message.find("body digest mismatch"), std::string::npos);
+  req.body = body;
+  EXPECT_TRUE(SignatureVerifier::verifyBody(req).ok());
+}
+
+TEST_F(SignatureVerifierTest, HeadVerificationTakesTheNonceSoAReplayedHeadIsRefusedBeforeItsBody) {
+  auto v = verifier();
+  auto req = toServerRequest(signedRequest());
+  req.body.clear();
+  ASSERT_TRUE(v->verifyHead(req).ok());
+  expectRejected(v->verifyHead(req), "replayed nonce");
+}
+
+TEST_F(SignatureVerifierTest, HeadVerificationRefusesAnUnsignedHead) {
+  auto v = verifier();
+  http::Request req;
+  req.method = "POST";
+  req.target = "/inference";
+  req.headers.add("Host", "10.0.0.7:8081");
+  expectRejected(v->verifyHead(req), "missing header");
+}
+
 TEST_F(SignatureVerifierTest, TamperedQueryIsRefused) {
   auto v = verifier();
   auto req = toServerRequest(signedRequest());
