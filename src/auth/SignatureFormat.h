@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/Sha256.h"  // sha256Hex, toHex
+
 namespace npufleet::auth {
 
 // v1 (seed, Issue #255).
@@ -63,8 +65,6 @@ std::string v2StringToSign(const V2Fields& fields, const SignedRequest& request)
 // Lowercase hex of HMAC-SHA256(key bytes, message): the key string is used as its UTF-8 bytes
 // (a 64-character hex key is 64 bytes of key, not 32 decoded ones), as the seed does.
 std::string hmacSha256Hex(std::string_view key, std::string_view message);
-std::string sha256Hex(std::string_view data);
-std::string toHex(const unsigned char* data, size_t size);
 
 // Key id sent in X-Service-Key-Id: the first 16 hex digits of SHA-256(key). Identifies which
 // of several keys (rotation) signed a request without revealing the key.

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <ctime>
 #include <fmt/format.h>
 
@@ -32,14 +35,35 @@ void appendTime(std::string& out) {
                   minutes / 60, minutes % 60);
     cached.second = second;
   }
-  fmt::format_to(std::back_inserter(out), "{}.{:03}{}", cached.text, ms.count() % 1000,
-                 cached.zone);
+  const auto milli = static_cast<int>(ms.count() % 1000);
+  out.append(cached.text).push_back('.');
+  out.push_back(static_cast<char>('0' + milli / 100));
+  out.push_back(static_cast<char>('0' + milli / 10 % 10));
+  out.push_back(static_cast<char>('0' + milli % 10));
+  out.append(cached.zone);
 }
 
+void appendNumber(std::string& out, uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+// Written out by hand: a format string with a float argument costs a printf call per line.
 void appendLine(std::string& out, const AccessLog::Entry& e) {
-  fmt::format_to(std::back_inserter(out), "{} \"{} {}\" {} {}B {:.1f}ms rid={} who={}", e.remote,
-                 e.method, e.path, e.status, e.bytes, e.seconds * 1000.0, e.request_id,
-                 e.principal.empty() ? std::string_view("-") : e.principal);
+  out.append(e.remote).append(" \"").append(e.method).push_back(' ');
+  out.append(e.path).append("\" ");
+  appendNumber(out, static_cast<uint64_t>(e.status < 0 ? 0 : e.status));
+  out.push_back(' ');
+  appendNumber(out, e.bytes);
+  out.append("B ");
+  // Milliseconds with one decimal, rounded.
+  const auto tenths = static_cast<uint64_t>(std::llround(std::max(0.0, e.seconds) * 10000.0));
+  appendNumber(out, tenths / 10);
+  out.push_back('.');
+  out.push_back(static_cast<char>('0' + tenths % 10));
+  out.append("ms rid=").append(e.request_id).append(" who=");
+  out.append(e.principal.empty() ? std::string_view("-") : e.principal);
 }
 
 }  // namespace

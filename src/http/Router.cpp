@@ -39,22 +39,28 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   int best_score = -1;
   for (const auto& route : routes_) {
     if (route.segments.size() != parts.size()) continue;
-    std::map<std::string, std::string> params;
+    // Literal segments first: most routes differ there, and comparing them allocates nothing.
     int score = 0;
     bool ok = true;
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       const auto& seg = route.segments[i];
-      if (isParam(seg)) {
-        auto decoded = percentDecode(parts[i]);
-        if (!decoded || decoded->empty()) {
-          ok = false;
-        } else {
-          params[seg.substr(1, seg.size() - 2)] = *decoded;
-        }
-      } else if (seg == parts[i]) {
+      if (isParam(seg)) continue;
+      if (seg == parts[i]) {
         ++score;
       } else {
         ok = false;
+      }
+    }
+    if (!ok) continue;
+    std::map<std::string, std::string> params;
+    for (size_t i = 0; i < parts.size() && ok; ++i) {
+      const auto& seg = route.segments[i];
+      if (!isParam(seg)) continue;
+      auto decoded = percentDecode(parts[i]);
+      if (!decoded || decoded->empty()) {
+        ok = false;
+      } else {
+        params[seg.substr(1, seg.size() - 2)] = std::move(*decoded);
       }
     }
     if (!ok) continue;

@@ -1,6 +1,5 @@
 #include "auth/tokens/TokenService.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <arpa/inet.h>
@@ -9,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
+
+#include "common/Sha256.h"
 
 namespace npufleet::auth {
 namespace {
@@ -19,16 +20,6 @@ constexpr size_t kMaxTracked = 10000;
 constexpr auto kRecheckAfter = std::chrono::seconds(1);
 constexpr auto kTouchEvery = std::chrono::seconds(60);
 
-std::string hex(const unsigned char* data, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xF]);
-  }
-  return out;
-}
 }  // namespace
 
 const char* userRoleName(UserRole role) {
@@ -60,12 +51,7 @@ bool roleAllows(UserRole role, std::string_view access) {
 
 TokenService::TokenService(TokenRepository& repo, const Clock& clock) : repo_(repo), clock_(clock) {}
 
-std::string TokenService::hashToken(std::string_view secret) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(secret.data(), secret.size(), digest, &len, EVP_sha256(), nullptr);
-  return hex(digest, len);
-}
+std::string TokenService::hashToken(std::string_view secret) { return sha256Hex(secret); }
 
 Result<IssuedToken> TokenService::create(const std::string& name, UserRole role) {
   if (name.empty() || name.size() > 64 ||
@@ -78,7 +64,7 @@ Result<IssuedToken> TokenService::create(const std::string& name, UserRole role)
   unsigned char bytes[24];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return Error::internal("random generator failed");
   IssuedToken issued;
-  issued.secret = "npf_" + hex(bytes, sizeof bytes);
+  issued.secret = "npf_" + toHex(bytes, sizeof bytes);
   issued.token.name = name;
   issued.token.role = role;
   issued.token.hash = hashToken(issued.secret);
@@ -105,7 +91,7 @@ std::string networkOf(const std::string& address) {
   in6_addr a6{};
   if (inet_pton(AF_INET6, address.c_str(), &a6) == 1) {
     if (IN6_IS_ADDR_LOOPBACK(&a6)) return "127.0.0.0/8";
-    return hex(a6.s6_addr, 8) + "/64";
+    return toHex(a6.s6_addr, 8) + "/64";
   }
   return address;
 }
