@@ -1,6 +1,7 @@
 #include "balancer/LeastLoadedStrategy.h"
 
-#include <cstdio>
+#include <charconv>
+
 #include <numeric>
 
 namespace npufleet::balancer {
@@ -51,10 +52,14 @@ Selection LeastLoadedStrategy::selectAmong(std::string_view model,
   it->second = *best_pos + 1;
   s.chosen = subset[*best_pos];
   const auto& c = candidates[*s.chosen];
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "lowest load %.2f = (%d in flight + %d queued) / %d", best,
-                c.inFlight, c.queueDepth, c.maxConcurrent);
-  s.reason = buf;
+  // Formatted on every routed request: std::to_chars, where snprintf cost about a microsecond.
+  char load[32];
+  const auto end = std::to_chars(load, load + sizeof load, best, std::chars_format::fixed, 2).ptr;
+  s.reason.reserve(64);
+  s.reason.append("lowest load ").append(load, end).append(" = (");
+  s.reason.append(std::to_string(c.inFlight)).append(" in flight + ");
+  s.reason.append(std::to_string(c.queueDepth)).append(" queued) / ");
+  s.reason.append(std::to_string(c.maxConcurrent));
   return s;
 }
 

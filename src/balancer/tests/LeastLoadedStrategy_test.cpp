@@ -17,7 +17,13 @@ TEST(LeastLoadedStrategy, CountsTheReportedQueue) {
   std::vector<CandidateLoad> c{{"a", 0, 3, 4}, {"b", 1, 0, 4}};
   auto s = ll.select("m", c);
   EXPECT_EQ(*s.chosen, 1u);
-  EXPECT_NE(s.reason.find("0.25"), std::string::npos);
+  EXPECT_EQ(s.reason, "lowest load 0.25 = (1 in flight + 0 queued) / 4");
+}
+
+TEST(LeastLoadedStrategy, TheReasonRoundsTheLoadToTwoDecimals) {
+  LeastLoadedStrategy ll;
+  std::vector<CandidateLoad> c{{"a", 2, 0, 3}};
+  EXPECT_EQ(ll.select("m", c).reason, "lowest load 0.67 = (2 in flight + 0 queued) / 3");
 }
 
 TEST(LeastLoadedStrategy, BreaksTiesRoundRobin) {
