@@ -3,15 +3,31 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <cstring>
+
 namespace npufleet {
 
-std::string toHex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0x0f];
+namespace {
+
+// "000102...ff": two digits per byte value, so each byte is one two-character copy.
+struct HexPairs {
+  char digits[512];
+  constexpr HexPairs() : digits{} {
+    constexpr char kDigits[] = "0123456789abcdef";
+    for (int i = 0; i < 256; ++i) {
+      digits[2 * i] = kDigits[i >> 4];
+      digits[2 * i + 1] = kDigits[i & 0x0f];
+    }
   }
+};
+constexpr HexPairs kHexPairs;
+
+}  // namespace
+
+std::string toHex(const unsigned char* data, size_t size) {
+  std::string out(size * 2, '0');
+  char* o = out.data();
+  for (size_t i = 0; i < size; ++i) std::memcpy(o + 2 * i, kHexPairs.digits + 2 * data[i], 2);
   return out;
 }
 
