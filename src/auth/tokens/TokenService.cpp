@@ -219,7 +219,7 @@ Result<UserToken> TokenService::authenticate(std::string_view bearer, const std:
   if (!found) return found.error();
   if (*found && !(*found)->revoked) {
     touchIfDue(**found);
-    return **found;
+    return std::move(**found);
   }
   // A failed guess. The limit is checked before this one is counted: the first 20 failures
   // of a window are 401, every later one 429.
