@@ -281,22 +281,48 @@ WorkerMetrics parseStats(const boost::json::value& stats) {
     return m;
   }
   const bj::object* s = &stats.as_object();
-  const bj::object* inf = objectField(s, "inference_time_ms", w);
-  if (!inf) inf = objectField(s, "latency_ms", w);
-  m.inference_p50_ms = number(inf, "p50", 0, 1e9, w, "inference_time_ms.");
-  m.inference_p95_ms = number(inf, "p95", 0, 1e9, w, "inference_time_ms.");
-  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "p50_ms", 0, 1e9, w);
-  if (!m.inference_p95_ms) m.inference_p95_ms = number(s, "p95_ms", 0, 1e9, w);
-  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "average_response_time_ms", 0, 1e9, w);
-  m.throughput_per_min = number(s, "throughput_per_min", 0, 1e12, w);
-  if (!m.throughput_per_min) m.throughput_per_min = number(s, "requests_per_minute", 0, 1e12, w);
   auto asInt = [](std::optional<double> d) {
     return d ? std::optional<int>(static_cast<int>(*d)) : std::nullopt;
   };
-  m.running = asInt(number(s, "running", 0, 1e9, w));
-  m.queued = asInt(number(s, "queued", 0, 1e9, w));
+
+  // The npufleet worker (worker/WorkerService.cpp, pinned by tests/worker/golden/stats.json):
+  // {total: {inference_ms: {p50, p95, samples}, throughput_per_s_last_minute}, queue: {depth,
+  // running, max_concurrent}, memory: {process_rss_bytes, models: {<name>: {file_bytes,
+  // loaded}}}}. Its percentiles are 0 before the first sample: that is "no figure", not 0 ms.
+  if (const bj::object* total = objectField(s, "total", w)) {
+    if (const bj::object* inf = objectField(total, "inference_ms", w)) {
+      auto samples = number(inf, "samples", 0, 1e18, w, "total.inference_ms.");
+      if (!samples || *samples > 0) {
+        m.inference_p50_ms = number(inf, "p50", 0, 1e9, w, "total.inference_ms.");
+        m.inference_p95_ms = number(inf, "p95", 0, 1e9, w, "total.inference_ms.");
+      }
+    }
+    if (auto per_s = number(total, "throughput_per_s_last_minute", 0, 1e12, w, "total.")) {
+      m.throughput_per_min = *per_s * 60;
+    }
+  }
+  if (const bj::object* queue = objectField(s, "queue", w)) {
+    m.running = asInt(number(queue, "running", 0, 1e9, w, "queue."));
+    m.queued = asInt(number(queue, "depth", 0, 1e9, w, "queue."));
+    m.max_concurrent = asInt(number(queue, "max_concurrent", 0, 1e9, w, "queue."));
+  }
+
+  // Flat dialects: {inference_time_ms | latency_ms: {p50, p95}} or p50_ms/p95_ms, the Windows
+  // worker's average_response_time_ms, throughput_per_min | requests_per_minute.
+  const bj::object* inf = objectField(s, "inference_time_ms", w);
+  if (!inf) inf = objectField(s, "latency_ms", w);
+  if (!m.inference_p50_ms) m.inference_p50_ms = number(inf, "p50", 0, 1e9, w, "inference_time_ms.");
+  if (!m.inference_p95_ms) m.inference_p95_ms = number(inf, "p95", 0, 1e9, w, "inference_time_ms.");
+  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "p50_ms", 0, 1e9, w);
+  if (!m.inference_p95_ms) m.inference_p95_ms = number(s, "p95_ms", 0, 1e9, w);
+  if (!m.inference_p50_ms) m.inference_p50_ms = number(s, "average_response_time_ms", 0, 1e9, w);
+  if (!m.throughput_per_min) m.throughput_per_min = number(s, "throughput_per_min", 0, 1e12, w);
+  if (!m.throughput_per_min) m.throughput_per_min = number(s, "requests_per_minute", 0, 1e12, w);
+  if (!m.running) m.running = asInt(number(s, "running", 0, 1e9, w));
+  if (!m.queued) m.queued = asInt(number(s, "queued", 0, 1e9, w));
   if (!m.queued) m.queued = asInt(number(s, "queue_depth", 0, 1e9, w));
-  m.max_concurrent = asInt(number(s, "max_concurrent", 0, 1e9, w));
+  if (!m.max_concurrent) m.max_concurrent = asInt(number(s, "max_concurrent", 0, 1e9, w));
+
   const bj::object* mem = objectField(s, "memory", w);
   if (auto rss = number(mem, "process_rss_bytes", 0, 1e18, w, "memory.")) {
     m.process_rss_bytes = static_cast<int64_t>(*rss);
@@ -305,12 +331,27 @@ WorkerMetrics parseStats(const boost::json::value& stats) {
   }
   if (const bj::object* models = objectField(mem, "models", w)) {
     for (const auto& kv : *models) {
-      auto d = json::asNumber(kv.value());
+      const std::string label = "memory.models." + std::string(kv.key());
+      std::optional<double> d;
+      if (kv.value().is_object()) {
+        // The npufleet worker lists every model in its directory: only loaded ones hold memory.
+        const bj::object* entry = &kv.value().as_object();
+        const bj::value* loaded = field(entry, "loaded");
+        if (loaded && loaded->is_bool() && !loaded->as_bool()) continue;
+        if (!field(entry, "file_bytes")) {
+          w.push_back(label + ": expected file_bytes");
+          continue;
+        }
+        d = number(entry, "file_bytes", 0, 1e18, w, label + ".");
+        if (!d) continue;  // number() said why
+      } else {
+        d = json::asNumber(kv.value());
+      }
       // Bounded like process_rss_bytes: converting a double beyond int64 is undefined.
       if (d && *d >= 0 && *d <= 1e18) {
         m.model_bytes[std::string(kv.key())] = static_cast<int64_t>(*d);
       } else {
-        w.push_back("memory.models." + std::string(kv.key()) + ": expected a byte count");
+        w.push_back(label + ": expected a byte count");
       }
     }
   }

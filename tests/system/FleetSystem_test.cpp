@@ -67,6 +67,35 @@ TEST_F(FleetSystemTest, AssigningTheRoleDetectsTheRealWorkerAndTheStatusHasTheSe
   EXPECT_EQ(fleet.api("GET", "/api/nodes/node-000000000000/npu/status").status, 404);
 }
 
+// The worker's /stats reaches the status API: after routed inference the figures the details
+// panel shows are filled in, not null / empty (issue 21: the reader expected another shape).
+TEST_F(FleetSystemTest, StatusShowsTheWorkersLatencyThroughputAndModelMemoryAfterInference) {
+  ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"round-robin"})").status, 200);
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(fleet.infer().status, 200);
+  bj::value metrics;
+  auto filled = [&] {
+    auto r = fleet.api("GET", "/api/nodes/" + w1 + "/npu/status");
+    if (r.status != 200) return false;
+    metrics = r.json().at("metrics");
+    const auto& m = metrics.as_object();
+    // A probe that ran between the inferences saw fewer: wait for one after all of them.
+    return m.at("inferenceTimeMs").at("p50").is_number() &&
+           m.at("inferenceTimeMs").at("p95").is_number() && m.at("throughputPerMin").is_number() &&
+           m.at("throughputPerMin").to_number<double>() == 3.0 &&  // w1's 3 of the 6
+           !m.at("memory").at("models").as_object().empty();
+  };
+  ASSERT_TRUE(waitFor(filled)) << metrics;
+  const auto& m = metrics.as_object();
+  EXPECT_GT(m.at("inferenceTimeMs").at("p50").to_number<double>(), 0.0) << metrics;
+  EXPECT_GE(m.at("inferenceTimeMs").at("p95").to_number<double>(),
+            m.at("inferenceTimeMs").at("p50").to_number<double>()) << metrics;
+  EXPECT_TRUE(m.at("memory").at("processRssBytes").is_number()) << metrics;
+  // Both preloaded models hold memory, each its file's size.
+  const auto& models = m.at("memory").at("models").as_object();
+  EXPECT_EQ(models.size(), 2u) << metrics;
+  for (const auto& kv : models) EXPECT_GT(kv.value().to_number<double>(), 0.0) << kv.key();
+}
+
 TEST_F(FleetSystemTest, ModelsAreUnloadedAndLoadedThroughTheControlPlane) {
   auto loaded = [&] {
     std::set<std::string> out;

@@ -2,7 +2,9 @@
 #include "npu/WorkerDialect.h"
 
 #include <boost/json/parse.hpp>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <sstream>
 
 namespace npufleet::npu {
 namespace {
@@ -175,6 +177,42 @@ TEST(WorkerDialect, ModelByteCountsBeyondInt64AreWarnings) {
   EXPECT_EQ(m.model_bytes.at("max"), 1'000'000'000'000'000'000);
   EXPECT_EQ(m.model_bytes.count("negative"), 0u);
   EXPECT_EQ(m.warnings.size(), 2u);
+}
+
+// The npufleet worker's real /stats shape, as tests/worker/WorkerStatsContract_test.cpp pins it
+// from the real worker (integers written as 1, other numbers as 0.5): every figure the status
+// API shows comes out, and nothing is a warning.
+TEST(WorkerDialect, NpufleetWorkerStatsGoldenIsReadInFull) {
+  std::ifstream in(std::string(NPUFLEET_SOURCE_DIR) + "/tests/worker/golden/stats.json");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto m = parseStats(boost::json::parse(text.str()));
+  EXPECT_TRUE(m.warnings.empty()) << m.warnings.front();
+  EXPECT_EQ(m.inference_p50_ms, 0.5);
+  EXPECT_EQ(m.inference_p95_ms, 0.5);
+  EXPECT_EQ(m.throughput_per_min, 30);  // 0.5 per second
+  EXPECT_EQ(m.running, 1);
+  EXPECT_EQ(m.queued, 1);
+  EXPECT_EQ(m.max_concurrent, 1);
+  EXPECT_EQ(m.process_rss_bytes, 1);
+  // Only the loaded model holds memory.
+  EXPECT_EQ(m.model_bytes, (std::map<std::string, int64_t>{{"embedding-mlp", 1}}));
+}
+
+// Before its first inference the npufleet worker reports 0 ms percentiles over 0 samples: no
+// figure yet, not a 0 ms one.
+TEST(WorkerDialect, NpufleetWorkerPercentilesWithoutSamplesAreAbsent) {
+  auto m = parseStats(boost::json::parse(
+      R"({"total":{"inference_ms":{"p50":0,"p95":0,"samples":0},"throughput_per_s_last_minute":0},
+          "memory":{"models":{"a":{"file_bytes":10,"loaded":true},"b":{"loaded":true}}}})"));
+  EXPECT_FALSE(m.inference_p50_ms);
+  EXPECT_FALSE(m.inference_p95_ms);
+  EXPECT_EQ(m.throughput_per_min, 0);
+  EXPECT_EQ(m.model_bytes.at("a"), 10);
+  EXPECT_EQ(m.model_bytes.count("b"), 0u);
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_EQ(m.warnings[0], "memory.models.b: expected file_bytes");
 }
 
 }  // namespace
