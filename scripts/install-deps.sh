@@ -14,7 +14,7 @@ PACKAGES=(
 )
 # Extra groups, asked for by name: `install-deps.sh browser bench`.
 BROWSER_PACKAGES=(chromium)
-BENCH_PACKAGES=(wrk nginx haproxy)
+BENCH_PACKAGES=(wrk nginx haproxy curl)
 
 want=("${PACKAGES[@]}")
 for group in "$@"; do

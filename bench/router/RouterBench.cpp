@@ -1,11 +1,15 @@
 // Processes for bench/run.sh (`make bench`), measured with wrk:
 //   router_bench upstream --listen HOST:PORT [--max-concurrent N --service-ms MS] [--threads T]
+//                         [--trusted-keys DIR]
 //     an upstream answering POST /inference. Without --service-ms it answers at once (what the
 //     proxy comparison needs: the proxy's own cost). With it, it behaves like a device with N
 //     execution slots taking MS per request, later requests queueing, to compare strategies on
-//     a heterogeneous fleet. A load generator's stand-in for a worker, never part of the product.
+//     a heterogeneous fleet. It answers /health, /models and /stats as an npufleet worker does,
+//     so a real `npufleet server` detects and routes to it, and with --trusted-keys it verifies
+//     every signature as a worker does. A load generator's stand-in for a worker, never part of
+//     the product.
 //   router_bench router --listen HOST:PORT --strategy S --upstream ID=HOST:PORT:MAXCONC ...
-//                       [--unsigned]
+//                       [--unsigned] [--key-file FILE]
 //     the npufleet InferenceRouter (strategies, admission, failover, stats) on the npufleet HTTP
 //     server and pooled client, with a fixed fleet, serving POST /inference. As in the control
 //     plane, every upstream call is signed (auth::ServiceHttpClient, v1 + v2 headers) and the
@@ -17,6 +21,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <deque>
+#include <fstream>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
@@ -28,10 +33,13 @@
 #include <vector>
 
 #include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 
+#include "auth/ServiceAuthConfig.h"
 #include "auth/ServiceHttpClient.h"
 #include "balancer/InferenceRouter.h"
 #include "common/Log.h"
+#include "http/AccessLog.h"
 #include "http/Client.h"
 #include "http/EventLoops.h"
 #include "http/Server.h"
@@ -144,10 +152,14 @@ struct SimulatedDevice {
 
 // Serves `router` on the event loops, as `npufleet server` does, until SIGINT or SIGTERM.
 int runServer(http::EventLoops& loops, http::Router& router, const std::string& listen,
-              std::shared_ptr<prometheus::Registry> metrics) {
+              std::shared_ptr<prometheus::Registry> metrics,
+              std::vector<http::Middleware> middleware = {}) {
   http::ServerOptions o;
   o.listen = listen;
+  const auto level = spdlog::level::to_string_view(spdlog::get_level());
+  o.access_log = http::AccessLog::forLogLevel(std::string_view(level.data(), level.size()));
   http::Server server(loops, router, o, std::move(metrics));
+  for (auto& m : middleware) server.use(std::move(m));
   auto bound = server.start();
   if (!bound) {
     std::cerr << bound.error().message << "\n";
@@ -179,15 +191,57 @@ int main(int argc, char** argv) {
 
   if (mode == "upstream") {
     const int service_ms = std::atoi(arg(argc, argv, "--service-ms", "0").c_str());
-    auto device = std::make_shared<SimulatedDevice>(
-        io, std::atoi(arg(argc, argv, "--max-concurrent", "4").c_str()),
-        std::chrono::milliseconds(service_ms));
+    const int max_concurrent = std::atoi(arg(argc, argv, "--max-concurrent", "4").c_str());
+    auto device = std::make_shared<SimulatedDevice>(io, max_concurrent,
+                                                    std::chrono::milliseconds(service_ms));
     router.add("POST", "/inference", [device, service_ms](http::Request&) -> asio::awaitable<http::Response> {
       if (service_ms > 0) co_await device->run();
       co_return http::Response::text(200, R"({"outputs":{"y":{"shape":[1],"data":[2.0]}}})",
                                      "application/json");
     }, {.body_limit = 1 << 20});
-    return runServer(loops, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), nullptr);
+    // What the control plane's detection and monitor read from an npufleet worker, so that a
+    // real `npufleet server` can route to this upstream.
+    const boost::json::object health{{"status", "healthy"},
+                                     {"service", "npufleet-worker"},
+                                     {"device_type", "cpu"},
+                                     {"max_concurrent", max_concurrent},
+                                     {"memory_gb", 8},
+                                     {"utilization", 0},
+                                     {"queue_depth", 0},
+                                     {"running", 0},
+                                     {"loaded_models", boost::json::array{"bench"}}};
+    router.add("GET", "/health", [health](http::Request&) -> asio::awaitable<http::Response> {
+      co_return http::Response::json(200, health);
+    });
+    router.add("GET", "/models", [](http::Request&) -> asio::awaitable<http::Response> {
+      co_return http::Response::json(
+          200, boost::json::object{{"available", boost::json::array{"bench"}},
+                                   {"loaded", boost::json::array{"bench"}}});
+    });
+    router.add("GET", "/stats", [](http::Request&) -> asio::awaitable<http::Response> {
+      co_return http::Response::json(200, boost::json::object{{"models", boost::json::object{}}});
+    });
+    // --trusted-keys DIR: verify every request's signature as a real worker does (the same
+    // auth.* configuration and middleware), so that every signing proxy in front pays for a
+    // signature the worker accepts, and a wrong one shows as non-2xx answers.
+    std::vector<http::Middleware> middleware;
+    if (const auto keys = arg(argc, argv, "--trusted-keys"); !keys.empty()) {
+      ConfigSchema schema;
+      auth::addServiceAuthConfigKeys(schema);
+      Config config(schema);
+      if (auto st = config.set("auth.trusted_keys_dir", keys, "--trusted-keys"); !st) {
+        std::cerr << st.error().message << "\n";
+        return 2;
+      }
+      auto setup = auth::makeServiceAuthFromConfig(config, SystemClock::instance());
+      if (!setup) {
+        std::cerr << setup.error().message << "\n";
+        return 2;
+      }
+      middleware.push_back(setup->middleware());
+    }
+    return runServer(loops, router, arg(argc, argv, "--listen", "127.0.0.1:18081"), nullptr,
+                     std::move(middleware));
   }
 
   if (mode == "router") {
@@ -223,9 +277,17 @@ int main(int argc, char** argv) {
     }
     cfg.queueLimit = 100000;
     StaticFleet fleet(nodes);
-    // A fixed key: the upstream does not verify (nginx and HAProxy do not sign), but the router
-    // pays for the signature as the control plane does on every worker call.
-    auto signer = auth::ServiceSigner::create("bench-router", std::string(32, 'k'),
+    // The key of --key-file (one line), else a fixed one: an upstream without --trusted-keys
+    // does not verify, but the router pays for the signature as the control plane does.
+    std::string key(32, 'k');
+    if (const auto file = arg(argc, argv, "--key-file"); !file.empty()) {
+      std::ifstream in(file);
+      if (!std::getline(in, key)) {
+        std::cerr << "cannot read --key-file " << file << "\n";
+        return 2;
+      }
+    }
+    auto signer = auth::ServiceSigner::create("bench-router", std::move(key),
                                               SystemClock::instance());
     if (!signer) {
       std::cerr << signer.error().message << "\n";
