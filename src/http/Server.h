@@ -48,8 +48,10 @@ struct ServerOptions {
   // Connections on which no request has yet passed a before-body hook with a principal
   // (useBeforeBody): what a client without a token or key can hold open. Counted only on a
   // server that has such a hook; a server that authenticates nobody has nothing to bound here.
-  size_t max_unauthenticated_connections = 512;
-  size_t max_unauthenticated_per_address = 64;
+  // What one such connection can hold is its header buffer (header_limit), so the caps can be
+  // wide: one client address is often a whole application's pool or a reverse proxy in front.
+  size_t max_unauthenticated_connections = 2048;
+  size_t max_unauthenticated_per_address = 512;
 
   bool tls() const { return !tls_cert_file.empty() || !tls_key_file.empty(); }
 };
