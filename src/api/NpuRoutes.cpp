@@ -230,6 +230,7 @@ void registerNpuRoutes(http::Router& router, ApiContext& ctx, NpuApi& npu) {
       co_return Response::json(200, bj::object{{"nodeId", node->id},
                                                {"model", model},
                                                {"action", verb},
+                                               {"changed", r->changed},
                                                {"loadedModels", std::move(loaded)},
                                                {"npu", npu::statusJson(stateOf(npu.registry, *node))}});
     }, {.access = "operator"});

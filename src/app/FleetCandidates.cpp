@@ -85,7 +85,12 @@ balancer::RoutableNode FleetCandidates::routable(const fleet::Node& n) const {
     r.models = state->capabilities->models;
     r.maxConcurrent = state->capabilities->max_concurrent;
   }
-  if (state) r.queueDepth = state->queue_depth;
+  if (state) {
+    r.queueDepth = state->queue_depth;
+    r.loadedModels = state->loaded_models;
+    r.loadedKnown = state->loaded_models_known;
+    r.loadsOnDemand = state->loads_on_demand;
+  }
   return r;
 }
 

@@ -53,12 +53,17 @@ http::Response refusal(ErrorCode code, std::string message, const std::string& s
   return r;
 }
 
+// The worker's 409: it knows the model but does not have it loaded (docs/worker.md). Nothing
+// has gone to the client yet, so another node may serve the request.
+bool isNotLoaded(const http::ClientResult& r) { return r.ok() && r.response.status == 409; }
+
 bool isFailure(const http::ClientResult& r) {
-  return !r.ok() || r.response.status >= 500;
+  return !r.ok() || r.response.status >= 500 || isNotLoaded(r);
 }
 
 std::string describeFailure(const http::ClientResult& r) {
   if (!r.ok()) return r.message;
+  if (isNotLoaded(r)) return "answered HTTP 409 (model not loaded)";
   return "answered HTTP " + std::to_string(r.response.status);
 }
 
@@ -98,12 +103,14 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     std::vector<std::string_view> pool;      // serving nodes not offline or draining (ids)
     std::string why_none;
     bool unknown_model = false;
+    // Every node that could take the request has the model but not loaded: a 409 that says so.
+    bool not_loaded = false;
   };
 
   Candidates candidatesFor(const std::vector<RoutableNode>& fleet, const std::string& model,
                            const std::set<std::string>& tried) {
     Candidates c;
-    size_t serving = 0, offline = 0, draining = 0, ejected = 0, failed = 0;
+    size_t serving = 0, offline = 0, draining = 0, not_loaded = 0, ejected = 0, failed = 0;
     std::vector<const RoutableNode*> online, degraded;
     for (const auto& n : fleet) {
       if (!n.hasRole || !n.serves(model) || removed(n.nodeId)) continue;
@@ -114,6 +121,11 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
       }
       if (n.draining) {
         ++draining;
+        continue;
+      }
+      // A worker would refuse it with 409 (it neither has the model loaded nor loads on demand).
+      if (!n.runs(model)) {
+        ++not_loaded;
         continue;
       }
       c.pool.push_back(n.nodeId);
@@ -143,10 +155,17 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
       c.why_none = "all " + std::to_string(serving) + " nodes serving " + m + " are ejected";
     } else if (draining == serving) {
       c.why_none = "all " + std::to_string(serving) + " nodes serving " + m + " are draining";
+    } else if (not_loaded > 0 && ejected == 0 && failed == 0) {
+      c.not_loaded = true;
+      c.why_none = m + " is not loaded on any node that could take it (" +
+                   std::to_string(not_loaded) + " have it unloaded, " + std::to_string(offline) +
+                   " offline, " + std::to_string(draining) +
+                   " draining); load it with POST /api/nodes/{id}/npu/models/" + model + "/load";
     } else {
       c.why_none = "no node can serve " + m + ": " + std::to_string(offline) + " offline, " +
-                   std::to_string(draining) + " draining, " + std::to_string(ejected) +
-                   " ejected, " + std::to_string(failed) + " failed this request";
+                   std::to_string(draining) + " draining, " + std::to_string(not_loaded) +
+                   " not loaded, " + std::to_string(ejected) + " ejected, " +
+                   std::to_string(failed) + " failed this request";
     }
     return c;
   }
@@ -174,7 +193,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
   std::deque<std::shared_ptr<Waiter>>::iterator oldestWaiterFor(const RoutableNode& node) {
     for (auto it = waiters.begin(); it != waiters.end(); ++it) {
       const auto& e = (*it)->eligible;
-      if (std::find(e.begin(), e.end(), node.nodeId) != e.end() && node.serves((*it)->model)) {
+      if (std::find(e.begin(), e.end(), node.nodeId) != e.end() && node.runs((*it)->model)) {
         return it;
       }
     }
@@ -230,7 +249,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
           for (const auto& candidate : *snap) {
             if (candidate.nodeId == id) n = &candidate;
           }
-          if (n == nullptr || !takesRequests(*n) || !n->serves((*it)->model) ||
+          if (n == nullptr || !takesRequests(*n) || !n->runs((*it)->model) ||
               outliers.isEjected(id) || removed_ids.count(id)) {
             continue;
           }
@@ -428,6 +447,11 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
                                 whereModelsAre(fleet),
                             "");
         }
+        if (cands.not_loaded) {
+          stats.onRefused("not_loaded");
+          stats.recordDecision({{}, model, "", "", "refused 409: " + cands.why_none}, true);
+          co_return refusal(ErrorCode::kConflict, cands.why_none, "");
+        }
         stats.onRefused("no_candidate");
         stats.recordDecision({{}, model, "", "", "refused 503: " + cands.why_none}, true);
         co_return refusal(ErrorCode::kUnavailable, cands.why_none, "");
@@ -468,8 +492,12 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
       // release() hand its slot to a waiter first.
       const bool failed = isFailure(result);
       const bool gone = removed(node.nodeId);  // deleted while the request ran
-      const bool ejected_now = failed && !gone && outliers.recordFailure(node.nodeId, cands.pool);
-      if (!failed && !gone) outliers.recordSuccess(node.nodeId);
+      // "Not loaded" says nothing about the node's health: neither an outlier failure (it would
+      // eject the node for every model) nor a success.
+      const bool counts_for_outliers = !gone && !isNotLoaded(result);
+      const bool ejected_now =
+          failed && counts_for_outliers && outliers.recordFailure(node.nodeId, cands.pool);
+      if (!failed && counts_for_outliers) outliers.recordSuccess(node.nodeId);
       release(node.nodeId);
 
       if (!failed) {
@@ -496,7 +524,8 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
       last_failure = std::move(result);
     }
 
-    // Every attempt failed: the last worker's own 5xx if it answered, else a gateway error.
+    // Every attempt failed: the last worker's own 5xx or 409 if it answered, else a gateway
+    // error.
     const std::string tried_list = std::to_string(tried.size()) + " node(s) tried, last " + last_node;
     if (last_failure->ok()) {
       http::Response r;

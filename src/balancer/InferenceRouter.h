@@ -1,7 +1,8 @@
 // The inference router behind POST /api/npu/inference: picks a worker for each request with the
 // configured strategy, admits at most maxConcurrent requests per node (the excess waits in a
-// bounded queue with a deadline), fails over to another node on connect errors, resets,
-// timeouts and 5xx, ejects outliers, and records every decision. A new LoadBalancingConfig
+// bounded queue with a deadline), sends a model only to nodes that have it loaded (or load on
+// demand), fails over to another node on connect errors, resets, timeouts, 5xx and a worker's
+// 409 "not loaded", ejects outliers, and records every decision. A new LoadBalancingConfig
 // applies to the next request. Thread-safe; no lock is held across a suspension.
 #pragma once
 

@@ -27,7 +27,7 @@ Selection ModelAffinityStrategy::select(std::string_view model,
   }
   const std::string why = it == affinity_.end()
                               ? "no affinity configured for model"
-                              : "no affinity node can serve (offline, draining or ejected)";
+                              : "no affinity node can serve (offline, draining, ejected or model not loaded)";
   if (fallback_ == FallbackKind::kNone) {
     Selection s;
     s.strategy = "model-affinity";

@@ -22,10 +22,19 @@ struct RoutableNode {
   bool draining = false;
   bool hasRole = false;  // carries the npu-worker role
   std::vector<std::string> models;  // capabilities.models as last detected
+  // The models loaded now, when the worker lists them (loadedKnown); a worker that loads on
+  // demand runs any model it serves.
+  std::vector<std::string> loadedModels;
+  bool loadedKnown = false;
+  bool loadsOnDemand = false;
   int maxConcurrent = 4;
   int queueDepth = 0;  // last reported by the worker
 
+  // The node has the model (loaded or not).
   bool serves(std::string_view model) const;
+  // The node can run the model now without refusing it as not loaded: it serves it, and has it
+  // loaded, loads on demand, or does not say what is loaded.
+  bool runs(std::string_view model) const;
 };
 
 }  // namespace npufleet::balancer

@@ -50,12 +50,20 @@ asio::awaitable<Result<ModelActionResult>> ModelLoader::run(const fleet::Node& n
       r = co_await d.call("DELETE", node.ip, node.npu_port, "/models/" + model, {}, timeouts);
     }
   }
-  if (!r) {
+  // 409: the worker's models are not what the registry thought (the npufleet worker's answer
+  // to unloading a model it has not loaded). The registry follows the worker either way.
+  const bool stale = !r && r.error().code == ErrorCode::kConflict;
+  const bool already_unloaded = stale && action == ModelAction::kUnload;
+  if (!r && !already_unloaded) {
     Error e = r.error();
     e.message = std::string("worker could not ") + verb + " model '" + model + "': " + e.message;
+    if (stale) {
+      auto fresh = co_await d.detect(node.ip, node.npu_port);
+      if (fresh) registry_.applyReport(node.id, *fresh);
+    }
     co_return e;
   }
-  ModelActionResult out{node.id, model, action, {}};
+  ModelActionResult out{node.id, model, action, {}, !already_unloaded};
   auto fresh = co_await d.detect(node.ip, node.npu_port);
   if (fresh) {
     registry_.applyReport(node.id, *fresh);

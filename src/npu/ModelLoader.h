@@ -1,7 +1,9 @@
 // Loads and unloads models on a worker through the signing client: POST /models/{name}/load and
 // /unload (npufleet worker), falling back to the reference dialect (POST /models/load
 // {model_id}, DELETE /models/{id}) when the worker answers 404 to the first form. The worker's
-// own error is passed back; on success capabilities are re-read and stored in the registry.
+// own error is passed back; on success capabilities are re-read and stored in the registry, and
+// so they are when the worker refuses with 409 (its models are not what the registry thought).
+// Unloading a model the worker has not loaded succeeds with `changed` false.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +21,9 @@ struct ModelActionResult {
   std::string model;
   ModelAction action = ModelAction::kLoad;
   std::vector<std::string> loaded_models;  // after the action, as the worker reports it
+  // False when the worker said the model already was as asked (an unload of a model it had
+  // not loaded): the registry's view was stale and has been refreshed.
+  bool changed = true;
 };
 
 class ModelLoader {

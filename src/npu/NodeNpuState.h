@@ -26,6 +26,10 @@ struct NodeNpuState {
   std::vector<std::string> detection_warnings;
   std::optional<NpuCapabilities> capabilities;
   std::vector<std::string> loaded_models;
+  // loaded_models is the worker's own complete list (see WorkerReport::loaded_models_listed):
+  // the router then sends a model only where it is loaded, unless the worker loads on demand.
+  bool loaded_models_known = false;
+  bool loads_on_demand = false;
   int queue_depth = 0;
   int running = 0;
   std::string device_name;

@@ -124,6 +124,8 @@ bj::object persistJson(const NodeNpuState& s) {
       {"detection_error", s.detection_error},
       {"detection_warnings", strings(s.detection_warnings)},
       {"loaded_models", strings(s.loaded_models)},
+      {"loaded_models_known", s.loaded_models_known},
+      {"loads_on_demand", s.loads_on_demand},
       {"queue_depth", s.queue_depth},
       {"running", s.running},
       {"device_name", s.device_name},
@@ -150,6 +152,12 @@ Result<NodeNpuState> stateFromPersistJson(const bj::value& v) {
   s.detection_error = readStr(o, "detection_error");
   s.detection_warnings = readStrings(o, "detection_warnings");
   s.loaded_models = readStrings(o, "loaded_models");
+  auto flag = [&o](std::string_view key) {
+    auto it = o.find(key);
+    return it != o.end() && it->value().is_bool() && it->value().as_bool();
+  };
+  s.loaded_models_known = flag("loaded_models_known");
+  s.loads_on_demand = flag("loads_on_demand");
   s.queue_depth = static_cast<int>(readNum(o, "queue_depth", 0));
   s.running = static_cast<int>(readNum(o, "running", 0));
   s.device_name = readStr(o, "device_name");

@@ -197,6 +197,8 @@ asio::awaitable<NodeNpuState> NpuRegistry::runDetection(MonitoredNode address, u
       e.state.detection_warnings = result->warnings;
       e.state.capabilities = result->capabilities;
       e.state.loaded_models = result->loaded_models;
+      e.state.loaded_models_known = result->loaded_models_listed;
+      e.state.loads_on_demand = result->loads_on_demand;
       e.state.queue_depth = result->queue_depth;
       e.state.running = result->running.value_or(e.state.running);
       if (!result->device_name.empty()) e.state.device_name = result->device_name;
@@ -266,11 +268,17 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
           if (std::find(models.begin(), models.end(), m) == models.end()) models.push_back(m);
         }
       }
-      // Dialects whose /health names no loaded models must not wipe what /models said.
-      if (!report->loaded_models.empty() && report->loaded_models != e.state.loaded_models) {
+      // A worker that lists its loaded models is followed exactly, an empty list included (a
+      // worker restarted without preloading has none, whatever it had before). Dialects whose
+      // /health gives only a count or nothing keep what detection's /models said.
+      if (report->loaded_models_listed) {
+        if (report->loaded_models != e.state.loaded_models || !e.state.loaded_models_known) {
+          loaded_changed = true;
+        }
         e.state.loaded_models = report->loaded_models;
-        loaded_changed = true;
+        e.state.loaded_models_known = true;
       }
+      e.state.loads_on_demand = report->loads_on_demand;
       e.state.queue_depth = report->queue_depth;
       if (report->running) e.state.running = *report->running;
       if (metrics && metrics->running) e.state.running = *metrics->running;
@@ -328,6 +336,8 @@ void NpuRegistry::applyReport(const std::string& node_id, const WorkerReport& re
     Entry& e = it->second;
     e.state.capabilities = report.capabilities;
     e.state.loaded_models = report.loaded_models;
+    e.state.loaded_models_known = report.loaded_models_listed;
+    e.state.loads_on_demand = report.loads_on_demand;
     e.state.queue_depth = report.queue_depth;
     if (report.running) e.state.running = *report.running;
     e.state.detection_warnings = report.warnings;

@@ -121,18 +121,25 @@ WorkerHealth healthFromStatus(const std::string& s) {
 }
 
 // Loaded models as a list of names, or an object keyed by model id (reference container), or a
-// bare count (reference container's /health), which carries no names.
-void readLoaded(const bj::value& v, std::string_view label, std::vector<std::string>& out,
+// bare count (reference container's /health), which carries no names. True when `v` named them
+// (an empty list included).
+bool readLoaded(const bj::value& v, std::string_view label, std::vector<std::string>& out,
                 std::vector<std::string>& warnings) {
   if (v.is_array()) {
-    if (auto names = nameList(v, label, warnings)) addUnique(out, *names);
-  } else if (v.is_object()) {
+    auto names = nameList(v, label, warnings);
+    if (names) addUnique(out, *names);
+    return names.has_value();
+  }
+  if (v.is_object()) {
     std::vector<std::string> names;
     for (const auto& kv : v.as_object()) names.emplace_back(kv.key());
     addUnique(out, names);
-  } else if (!json::asNumber(v)) {
+    return true;
+  }
+  if (!json::asNumber(v)) {
     warnings.push_back(std::string(label) + ": expected a list, got " + kindName(v));
   }
+  return false;
 }
 
 }  // namespace
@@ -168,9 +175,18 @@ WorkerReport parseHealth(const boost::json::value& health) {
   }
   if (auto v = number(h, "running", 0, 1e9, w)) r.running = static_cast<int>(*v);
 
-  if (const bj::value* v = field(h, "loaded_models")) readLoaded(*v, "loaded_models", r.loaded_models, w);
+  if (const bj::value* v = field(h, "loaded_models")) {
+    r.loaded_models_listed |= readLoaded(*v, "loaded_models", r.loaded_models, w);
+  }
   if (const bj::value* v = field(caps, "models_loaded")) {
-    readLoaded(*v, "capabilities.models_loaded", r.loaded_models, w);
+    r.loaded_models_listed |= readLoaded(*v, "capabilities.models_loaded", r.loaded_models, w);
+  }
+  if (const bj::value* v = field(h, "auto_load")) {
+    if (v->is_bool()) {
+      r.loads_on_demand = v->as_bool();
+    } else {
+      w.push_back(std::string("auto_load: expected a boolean, got ") + kindName(*v));
+    }
   }
 
   // Device: the first field that names a known kind wins; names we cannot map are warnings.
@@ -245,6 +261,7 @@ void mergeModels(const boost::json::value& models, WorkerReport& r) {
         have_available = true;
         if (v->is_array()) {
           for (const auto& el : v->as_array()) {
+            if (el.is_object() && el.as_object().contains("loaded")) r.loaded_models_listed = true;
             if (!el.is_object()) continue;
             auto loaded = field(&el.as_object(), "loaded");
             auto name = field(&el.as_object(), "name");
@@ -255,9 +272,11 @@ void mergeModels(const boost::json::value& models, WorkerReport& r) {
         }
       }
     }
-    if (const bj::value* v = field(m, "loaded")) readLoaded(*v, "loaded", r.loaded_models, w);
+    if (const bj::value* v = field(m, "loaded")) {
+      r.loaded_models_listed |= readLoaded(*v, "loaded", r.loaded_models, w);
+    }
     if (const bj::value* v = field(m, "loaded_models")) {
-      readLoaded(*v, "loaded_models", r.loaded_models, w);
+      r.loaded_models_listed |= readLoaded(*v, "loaded_models", r.loaded_models, w);
     }
     if (auto dev = text(m, "optimal_device", w)) {
       if (auto t = deviceTypeFromName(*dev)) r.capabilities.device_type = *t;

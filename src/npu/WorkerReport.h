@@ -33,6 +33,12 @@ enum class WorkerHealth { kUnknown, kHealthy, kDegraded, kUnhealthy };
 struct WorkerReport {
   NpuCapabilities capabilities;
   std::vector<std::string> loaded_models;
+  // The worker named its loaded models (a list or an object, empty included), so
+  // loaded_models is the whole truth; dialects that give only a count or nothing leave it false.
+  bool loaded_models_listed = false;
+  // The worker loads a model on its first request instead of refusing it (the npufleet
+  // worker's `auto_load` in /health).
+  bool loads_on_demand = false;
   int queue_depth = 0;
   std::optional<int> running;
   std::string device_name;

@@ -253,6 +253,8 @@ struct WorkerService::Impl {
         {"queue_depth", queue.waiting()},
         {"running", queue.running()},
         {"loaded_models", names(loaded)},
+        // The control plane routes a model here without it loaded only when this is true.
+        {"auto_load", settings.auto_load},
         {"uptime_s", std::chrono::duration<double>(clock.steadyNow() - started).count()},
         {"device", std::move(dev)},
     };

@@ -94,10 +94,14 @@ struct FakeWorker::State {
   }
   Response stats() const {
     if (dialect != Dialect::kNpufleet) return Response::json(404, bj::object{{"detail", "Not Found"}});
+    // The real worker's shape (tests/worker/golden/stats.json), trimmed to what is read.
     return Response::json(200, bj::object{
-        {"inference_time_ms", bj::object{{"p50", 12.5}, {"p95", 40}}}, {"throughput_per_min", 300},
-        {"running", 1}, {"queued", 2}, {"max_concurrent", 4},
-        {"memory", bj::object{{"process_rss_bytes", 123456789}, {"models", bj::object{{"phi-3-mini", 1000}}}}}});
+        {"total", bj::object{{"inference_ms", bj::object{{"p50", 12.5}, {"p95", 40}, {"samples", 10}}},
+                             {"throughput_per_s_last_minute", 5}}},
+        {"queue", bj::object{{"running", 1}, {"depth", 2}, {"max_concurrent", 4}}},
+        {"memory", bj::object{{"process_rss_bytes", 123456789},
+                              {"models", bj::object{{"phi-3-mini", bj::object{{"file_bytes", 1000},
+                                                                              {"loaded", true}}}}}}}});
   }
   Response loadOrUnload(const std::string& model, bool load) {
     std::lock_guard lock(mu);
@@ -194,6 +198,12 @@ std::set<std::string> FakeWorker::loaded() const {
   std::lock_guard lock(state_->mu);
   return state_->loaded;
 }
+
+void FakeWorker::setLoaded(std::set<std::string> models) {
+  std::lock_guard lock(state_->mu);
+  state_->loaded = std::move(models);
+}
+
 void FakeWorker::setUtilization(double u) {
   std::lock_guard lock(state_->mu);
   state_->utilization = u;

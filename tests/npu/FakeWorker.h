@@ -38,6 +38,7 @@ class FakeWorker {
   uint16_t port() const { return port_; }
   std::vector<RecordedRequest> requests() const;
   std::set<std::string> loaded() const;
+  void setLoaded(std::set<std::string> models);  // as after a restart with other preloads
   void setUtilization(double u);
   void setStatus(std::string status);  // "healthy" / "degraded"
   void stop();                         // the worker dies: listener and connections closed

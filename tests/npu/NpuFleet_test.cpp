@@ -301,6 +301,32 @@ TEST_F(NpuFleetTest, WorkerKilledMidRunGoesOfflineAndRemovingTheRoleStopsMonitor
   EXPECT_FALSE(history_->query(n.id, HistoryWindow::kHour).empty());
 }
 
+// Issue 21: a worker restarted without preloading came back online with its card still
+// saying "2 / 2 loaded": the registry ignored an empty loaded list.
+TEST_F(NpuFleetTest, TheRegistryFollowsTheWorkersLoadedListExactlyEmptyIncluded) {
+  FakeWorker worker(io_, Dialect::kNpufleet, kKey);
+  auto n = addWorker("restarted", worker.port());
+  auto detected = detectedState(n.id);
+  ASSERT_EQ(detected.loaded_models, std::vector<std::string>{"phi-3-mini"});
+  EXPECT_TRUE(detected.loaded_models_known);
+  worker.setLoaded({"phi-3-mini", "resnet50"});
+  await(monitor_->sweep());
+  EXPECT_EQ(registry_->state(n.id)->loaded_models,
+            (std::vector<std::string>{"phi-3-mini", "resnet50"}));
+  worker.setLoaded({});
+  await(monitor_->sweep());
+  auto s = registry_->state(n.id);
+  EXPECT_TRUE(s->loaded_models.empty());
+  EXPECT_TRUE(s->loaded_models_known);
+  EXPECT_EQ(s->status, fleet::NodeStatus::kOnline);
+  // The reference container's /health gives only a count: what /models said stays.
+  FakeWorker container(io_, Dialect::kContainer, kKey);
+  auto c = addWorker("container", container.port());
+  ASSERT_EQ(detectedState(c.id).loaded_models, std::vector<std::string>{"phi-3-mini"});
+  await(monitor_->sweep());
+  EXPECT_EQ(registry_->state(c.id)->loaded_models, std::vector<std::string>{"phi-3-mini"});
+}
+
 TEST_F(NpuFleetTest, StateAndHistorySurviveARestart) {
   FakeWorker worker(io_, Dialect::kSeed, kKey);
   auto n = addWorker("persisted", worker.port());

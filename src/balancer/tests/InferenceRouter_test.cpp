@@ -166,6 +166,75 @@ TEST_F(InferenceRouterTest, ClientErrorsAreNotRetried) {
   EXPECT_EQ(client.received("b"), 0);
 }
 
+NodeRoutingStats figuresOf(const RoutingStats& stats, const std::string& id) {
+  for (const auto& n : stats.nodes()) {
+    if (n.nodeId == id) return n;
+  }
+  return {};
+}
+
+// A node whose worker lists its loaded models, with `loaded` among them.
+RoutableNode withLoaded(RoutableNode n, std::vector<std::string> loaded) {
+  n.loadedKnown = true;
+  n.loadedModels = std::move(loaded);
+  return n;
+}
+
+// Issue 21: a worker restarted without preloading answered 409 "not loaded" and the client got
+// it while another node had the model loaded; the node's figures said 0 failures, 0 retries.
+TEST_F(InferenceRouterTest, AWorkersNotLoadedAnswerIsRetriedOnAnotherNodeAndCounted) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{409});
+  for (int i = 0; i < 10; ++i) {
+    auto r = send();
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.headers.get("X-Npufleet-Node"), "b");
+  }
+  EXPECT_EQ(client.received("a"), 5);
+  EXPECT_EQ(figuresOf(stats, "a").failures, 5);
+  EXPECT_EQ(figuresOf(stats, "b").retries, 5);
+  // "Not loaded" is about one model, not the node's health: no ejection.
+  EXPECT_FALSE(router_->outliers().isEjected("a"));
+}
+
+TEST_F(InferenceRouterTest, EveryWorkerAnsweringNotLoadedPassesTheLastOneOn) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{409});
+  client.behave("b", Behaviour{409});
+  auto r = send();
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(client.received("a") + client.received("b"), 2);
+}
+
+TEST_F(InferenceRouterTest, ANodeWithoutTheModelLoadedIsNotChosen) {
+  fleet.set({withLoaded(node("a", {"phi"}), {}), withLoaded(node("b", {"phi"}), {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(send().headers.get("X-Npufleet-Node"), "b");
+  EXPECT_EQ(client.received("a"), 0);
+}
+
+TEST_F(InferenceRouterTest, ANodeThatLoadsOnDemandOrDoesNotListLoadedModelsIsChosen) {
+  RoutableNode on_demand = withLoaded(node("a", {"phi"}), {});
+  on_demand.loadsOnDemand = true;
+  fleet.set({on_demand, node("b", {"phi"})});  // b's dialect names no loaded models
+  router(strategy(StrategyKind::kRoundRobin));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(send().status, 200);
+  EXPECT_EQ(client.received("a"), 2);
+  EXPECT_EQ(client.received("b"), 2);
+}
+
+TEST_F(InferenceRouterTest, AModelLoadedNowhereIs409SayingHowToLoadIt) {
+  fleet.set({withLoaded(node("a", {"phi"}), {"other"}), withLoaded(node("b", {"phi"}), {})});
+  router(strategy(StrategyKind::kRoundRobin));
+  auto r = send();
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.body.find("not loaded on any node"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("/npu/models/phi/load"), std::string::npos) << r.body;
+  EXPECT_EQ(client.received("a") + client.received("b"), 0);
+}
+
 TEST_F(InferenceRouterTest, GivesUpAfterMaxRetriesWithTheLastFailure) {
   fleet.set({node("a", {"phi"}), node("b", {"phi"}), node("c", {"phi"}), node("d", {"phi"})});
   auto cfg = strategy(StrategyKind::kRoundRobin);

@@ -42,6 +42,8 @@ TEST(NpuJson, PersistRoundTrip) {
   s.detection_warnings = {"w"};
   s.status_reason = "2 consecutive good probes";
   s.active = false;
+  s.loaded_models_known = true;
+  s.loads_on_demand = true;
   auto back = stateFromPersistJson(persistJson(s));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->capabilities, s.capabilities);
@@ -51,6 +53,8 @@ TEST(NpuJson, PersistRoundTrip) {
   EXPECT_EQ(back->status_reason, s.status_reason);
   EXPECT_EQ(back->detection_warnings, s.detection_warnings);
   EXPECT_FALSE(back->active);
+  EXPECT_TRUE(back->loaded_models_known);
+  EXPECT_TRUE(back->loads_on_demand);
 }
 
 TEST(NpuJson, CorruptStoredStateIsAnError) {

@@ -215,5 +215,30 @@ TEST(WorkerDialect, NpufleetWorkerPercentilesWithoutSamplesAreAbsent) {
   EXPECT_EQ(m.warnings[0], "memory.models.b: expected file_bytes");
 }
 
+// The registry follows a worker's loaded list exactly only where the worker names its loaded
+// models: an empty list is a list; a count (reference container's /health) or nothing is not.
+TEST(WorkerDialect, AnEmptyLoadedListIsAListACountIsNot) {
+  EXPECT_TRUE(parseHealth(boost::json::parse(R"({"loaded_models":[]})")).loaded_models_listed);
+  EXPECT_TRUE(parseHealth(boost::json::parse(R"({"capabilities":{"models_loaded":[]}})"))
+                  .loaded_models_listed);
+  EXPECT_FALSE(parseHealth(boost::json::parse(R"({"loaded_models":2})")).loaded_models_listed);
+  EXPECT_FALSE(parseHealth(boost::json::parse(R"({"max_concurrent":4})")).loaded_models_listed);
+  WorkerReport r = parseHealth(boost::json::parse(R"({"loaded_models":1})"));
+  mergeModels(boost::json::parse(R"({"loaded_models":{}})"), r);
+  EXPECT_TRUE(r.loaded_models_listed);
+  WorkerReport seed = parseHealth(boost::json::parse(R"({"max_concurrent":4})"));
+  mergeModels(boost::json::parse(R"({"available":["a"]})"), seed);
+  EXPECT_FALSE(seed.loaded_models_listed);
+}
+
+TEST(WorkerDialect, AutoLoadSaysTheWorkerLoadsOnDemand) {
+  EXPECT_TRUE(parseHealth(boost::json::parse(R"({"auto_load":true})")).loads_on_demand);
+  EXPECT_FALSE(parseHealth(boost::json::parse(R"({"auto_load":false})")).loads_on_demand);
+  auto bad = parseHealth(boost::json::parse(R"({"auto_load":"yes"})"));
+  EXPECT_FALSE(bad.loads_on_demand);
+  ASSERT_EQ(bad.warnings.size(), 1u);
+  EXPECT_EQ(bad.warnings[0], "auto_load: expected a boolean, got string");
+}
+
 }  // namespace
 }  // namespace npufleet::npu
