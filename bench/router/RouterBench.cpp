@@ -87,7 +87,7 @@ class SigningWorkerClient final : public balancer::WorkerClient {
   SigningWorkerClient(asio::any_io_executor ex, auth::ServiceSigner signer)
       : client_(std::move(ex), std::move(signer), http::Client::Options{1024, std::chrono::seconds(30)}) {}
   asio::awaitable<http::ClientResult> send(http::ClientRequest r) override {
-    co_return co_await client_.send(std::move(r));
+    return client_.send(std::move(r));  // as the control plane's SignedWorkerClient
   }
 
  private:
@@ -100,7 +100,7 @@ class UnsignedWorkerClient final : public balancer::WorkerClient {
   explicit UnsignedWorkerClient(asio::any_io_executor ex)
       : client_(std::move(ex), http::Client::Options{1024, std::chrono::seconds(30)}) {}
   asio::awaitable<http::ClientResult> send(http::ClientRequest r) override {
-    co_return co_await client_.send(std::move(r));
+    return client_.send(std::move(r));
   }
 
  private:
@@ -303,7 +303,7 @@ int main(int argc, char** argv) {
     balancer::RoutingStats stats(SystemClock::instance(), metrics);
     balancer::InferenceRouter inference(fleet, *client, SystemClock::instance(), stats, {}, cfg);
     router.add("POST", "/inference", [&inference](http::Request& req) -> asio::awaitable<http::Response> {
-      co_return co_await inference.route(std::move(req.body));
+      return inference.route(std::move(req.body));
     }, {.body_limit = 1 << 20});
     router.add("GET", "/stats", [&inference](http::Request&) -> asio::awaitable<http::Response> {
       co_return http::Response::json(200, inference.statsJson());

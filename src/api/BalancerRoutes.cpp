@@ -26,8 +26,9 @@ void registerBalancerRoutes(http::Router& router, ApiContext& /*ctx*/, BalancerR
     co_return respond(updated, [](const balancer::LoadBalancingConfig& c) { return balancer::toJson(c); });
   }, {.access = "admin"});
 
+  // Hands on the router's coroutine (no frame of its own on the request path).
   router.add("POST", "/api/npu/inference", [&inference](Request& req) -> awaitable<Response> {
-    co_return co_await inference.route(std::move(req.body));
+    return inference.route(std::move(req.body));
   }, {.body_limit = deps.inference_body_limit, .access = "inference"});
 
   router.add("GET", "/api/npu/routing/stats", [&inference](Request&) -> awaitable<Response> {

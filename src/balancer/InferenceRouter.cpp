@@ -418,8 +418,9 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     return req;
   }
 
-  asio::awaitable<http::Response> route(std::string body) {
-    auto self = shared_from_this();  // keeps the router alive across suspensions
+  // `keep` holds the router alive across suspensions (InferenceRouter::route passes it).
+  asio::awaitable<http::Response> route(std::string body, std::shared_ptr<Impl> keep) {
+    (void)keep;
     auto name = readModelName(body);
     if (!name) co_return http::Response::error(name.error());
     const std::string model = std::move(*name);
@@ -567,9 +568,10 @@ LoadBalancingConfig InferenceRouter::config() const {
   return *impl_->config;
 }
 
+// Hands on Impl's coroutine instead of wrapping it in another frame (one heap block fewer per
+// routed request).
 asio::awaitable<http::Response> InferenceRouter::route(std::string body) {
-  auto impl = impl_;
-  co_return co_await impl->route(std::move(body));
+  return impl_->route(std::move(body), impl_);
 }
 
 void InferenceRouter::onProbeSuccess(const std::string& node_id) {

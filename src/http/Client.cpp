@@ -391,7 +391,9 @@ struct Client::Impl {
     co_return out;
   }
 
-  asio::awaitable<ClientResult> send(ClientRequest req) {
+  // `keep` holds the pool alive across the suspensions (Client::send passes its own).
+  asio::awaitable<ClientResult> send(ClientRequest req, std::shared_ptr<Impl> keep) {
+    (void)keep;
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + req.total_timeout;
     asio::io_context* loop = callerLoop(co_await asio::this_coro::executor);
@@ -436,9 +438,10 @@ Client::Client(asio::any_io_executor executor, Options options)
 
 Client::~Client() = default;
 
+// Not a coroutine itself: every request pays for each coroutine frame on its way (a heap block
+// of a kilobyte or more), so the wrappers on the routing path hand on the inner one.
 asio::awaitable<ClientResult> Client::send(ClientRequest request) {
-  auto impl = impl_;  // keeps the pool alive across the suspension
-  co_return co_await impl->send(std::move(request));
+  return impl_->send(std::move(request), impl_);
 }
 
 void Client::closeIdle() {
