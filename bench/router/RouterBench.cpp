@@ -1,6 +1,6 @@
 // Processes for bench/run.sh (`make bench`), measured with wrk:
 //   router_bench upstream --listen HOST:PORT [--max-concurrent N --service-ms MS] [--threads T]
-//                         [--trusted-keys DIR]
+//                         [--trusted-keys DIR [--replay-capacity N]]
 //     an upstream answering POST /inference. Without --service-ms it answers at once (what the
 //     proxy comparison needs: the proxy's own cost). With it, it behaves like a device with N
 //     execution slots taking MS per request, later requests queueing, to compare strategies on
@@ -229,9 +229,16 @@ int main(int argc, char** argv) {
       ConfigSchema schema;
       auth::addServiceAuthConfigKeys(schema);
       Config config(schema);
-      if (auto st = config.set("auth.trusted_keys_dir", keys, "--trusted-keys"); !st) {
-        std::cerr << st.error().message << "\n";
-        return 2;
+      // A bench run signs a few million requests within the replay window, more than a worker's
+      // default replay cache holds (auth.replay_capacity, 500,000): past it, nonces are refused.
+      for (auto st : {config.set("auth.trusted_keys_dir", keys, "--trusted-keys"),
+                      config.set("auth.replay_capacity",
+                                 arg(argc, argv, "--replay-capacity", "8000000"),
+                                 "--replay-capacity")}) {
+        if (!st) {
+          std::cerr << st.error().message << "\n";
+          return 2;
+        }
       }
       auto setup = auth::makeServiceAuthFromConfig(config, SystemClock::instance());
       if (!setup) {
