@@ -182,7 +182,7 @@ void registerNpuRoutes(http::Router& router, ApiContext& ctx, NpuApi& npu) {
 
   // Preview for the Assign modal, nothing stored: {ip, npuPort} ->
   // {ok, capabilities, loadedModels, deviceName, warnings, error}
-  router.add("POST", "/api/npu/probe", [&npu](Request& req) -> awaitable<Response> {
+  router.add("POST", "/api/npu/probe", [&ctx, &npu](Request& req) -> awaitable<Response> {
     auto body = jsonBody(req);
     if (!body) co_return Response::error(body.error());
     if (auto st = json::onlyKeys(*body, {"ip", "npuPort"}); !st) co_return Response::error(st.error());
@@ -194,9 +194,15 @@ void registerNpuRoutes(http::Router& router, ApiContext& ctx, NpuApi& npu) {
     // Range first: narrowing 4294975297 to int gave 8001, a port the caller never asked for.
     const int64_t requested = port->value_or(fleet::kDefaultNpuPort);
     const int p = requested < 1 || requested > 65535 ? 0 : static_cast<int>(requested);
-    if (auto st = fleet::NodeService::validateAddress(**ip); !st) co_return Response::error(st.error());
     if (auto st = fleet::NodeService::validatePort(p); !st) co_return Response::error(st.error());
-    auto r = co_await npu.detector.detect(**ip, p);
+    // The same addresses as registration: a probe makes the control plane send signed requests
+    // where the caller says and shows what comes back.
+    auto address = ctx.nodes.addressPolicy().canonical(**ip, p);
+    if (!address) co_return Response::error(address.error());
+    auto r = co_await npu.detector.detect(*address, p);
+    audit(ctx, req, "npu.probe", *address + ":" + std::to_string(p),
+          bj::object{{"ip", *address}, {"npuPort", p}, {"ok", r.ok()},
+                     {"error", r ? bj::value() : bj::value(r.error().message)}});
     if (!r) {
       co_return Response::json(200, bj::object{{"ok", false}, {"capabilities", nullptr},
                                                {"loadedModels", bj::array{}}, {"deviceName", ""},

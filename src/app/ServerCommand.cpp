@@ -179,6 +179,15 @@ int runServer(ServerFlags& flags) {
     std::cerr << "npufleet server: " << bound.error().message << "\n";
     return 2;
   }
+  // Known only now that the port is bound (--listen 127.0.0.1:0): nodes may not point at the
+  // control plane itself.
+  auto address_policy = fleet::WorkerAddressPolicy::create(
+      config.getStringList("fleet.allowed_worker_addresses"), bound->host, bound->port);
+  if (!address_policy) {
+    std::cerr << "npufleet server: " << address_policy.error().message << "\n";
+    return 2;
+  }
+  nodes.setAddressPolicy(std::move(*address_policy));
   (*extensions)->start();
   std::cout << "npufleet server listening on " << bound->str() << std::endl;
   spdlog::info("control plane listening on {}://{} (data dir {})", bound->tls ? "https" : "http",

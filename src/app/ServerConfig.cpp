@@ -21,6 +21,7 @@
 #include "balancer/LoadBalancingService.h"
 #include "balancer/RoutingStats.h"
 #include "balancer/WorkerClient.h"
+#include "fleet/WorkerAddressPolicy.h"
 #include "http/ConnectionLimitsConfig.h"
 #include "http/TlsConfig.h"
 #include "npu/EventBus.h"
@@ -59,6 +60,7 @@ ConfigSchema serverConfigSchema() {
          false, {}});
   auth::addServiceAuthConfigKeys(s);
   npu::addNpuConfigKeys(s);
+  fleet::addFleetConfigKeys(s);
   balancer::addBalancerConfigKeys(s);
   return s;
 }

@@ -1,6 +1,5 @@
 #include "fleet/NodeService.h"
 
-#include <arpa/inet.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -11,25 +10,6 @@
 
 namespace npufleet::fleet {
 namespace {
-
-bool validHostname(const std::string& host) {
-  if (host.empty() || host.size() > 253) return false;
-  size_t label_len = 0;
-  char prev = '.';
-  for (char c : host) {
-    if (c == '.') {
-      if (label_len == 0 || prev == '-') return false;
-      label_len = 0;
-    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') {
-      if (label_len == 0 && c == '-') return false;
-      if (++label_len > 63) return false;
-    } else {
-      return false;
-    }
-    prev = c;
-  }
-  return label_len > 0 && prev != '-';
-}
 
 bool validName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
@@ -70,22 +50,7 @@ void NodeService::notify(const Node* before, const Node* after) {
   for (auto* o : copy) o->onNodeChanged(before, after);
 }
 
-Status NodeService::validateAddress(const std::string& ip, const std::string& field) {
-  unsigned char buf[16];
-  std::string bare = ip;
-  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
-  if (inet_pton(AF_INET, bare.c_str(), buf) == 1 || inet_pton(AF_INET6, bare.c_str(), buf) == 1) {
-    return okStatus();
-  }
-  // A dotted-quad that failed inet_pton is a bad IPv4 address, not a hostname.
-  bool all_digits_dots = !bare.empty() && std::all_of(bare.begin(), bare.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-  });
-  if (!all_digits_dots && validHostname(bare)) return okStatus();
-  return Error::badRequest("'" + field + "' must be an IPv4 address, an IPv6 address or a hostname, got '" +
-                               ip + "'",
-                           field);
-}
+void NodeService::setAddressPolicy(WorkerAddressPolicy policy) { policy_ = std::move(policy); }
 
 Status NodeService::validatePort(int port, const std::string& field) {
   if (port < 1 || port > 65535) {
@@ -98,9 +63,6 @@ Status NodeService::validate(const NodeInput& in) {
   if (in.name && !validName(*in.name)) {
     return Error::badRequest(
         "'name' must be 1-64 characters of letters, digits, space, '.', '_' or '-'", "name");
-  }
-  if (in.ip) {
-    if (auto st = validateAddress(*in.ip); !st) return st;
   }
   if (in.npu_port) {
     if (auto st = validatePort(*in.npu_port); !st) return st;
@@ -149,8 +111,12 @@ Result<Node> NodeService::create(const NodeInput& in, const std::string& actor) 
   Node node;
   node.id = generateNodeId();
   node.name = *in.name;
-  node.ip = *in.ip;
   node.npu_port = in.npu_port.value_or(kDefaultNpuPort);
+  // Stored in its one canonical spelling, so the (ip, npu_port) uniqueness means one node per
+  // worker.
+  auto ip = policy_.canonical(*in.ip, node.npu_port);
+  if (!ip) return ip.error();
+  node.ip = std::move(*ip);
   if (in.roles) {
     for (const auto& r : *in.roles) {
       if (!node.hasRole(r)) node.roles.push_back(r);
@@ -173,8 +139,14 @@ Result<Node> NodeService::patch(const std::string& id, const NodeInput& in, cons
   if (!current) return current.error();
   Node after = *current;
   if (in.name) after.name = *in.name;
-  if (in.ip) after.ip = *in.ip;
   if (in.npu_port) after.npu_port = *in.npu_port;
+  // Checked against the port it will have: a new port alone may make an address the control
+  // plane's own.
+  if (in.ip || in.npu_port) {
+    auto ip = policy_.canonical(in.ip ? *in.ip : after.ip, after.npu_port);
+    if (!ip) return ip.error();
+    after.ip = std::move(*ip);
+  }
   if (in.roles) {
     after.roles.clear();
     for (const auto& r : *in.roles) {

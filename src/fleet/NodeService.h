@@ -14,6 +14,7 @@
 #include "common/Error.h"
 #include "fleet/AuditLog.h"
 #include "fleet/NodeRepository.h"
+#include "fleet/WorkerAddressPolicy.h"
 
 namespace npufleet::fleet {
 
@@ -49,8 +50,12 @@ class NodeService {
   Result<Node> removeRole(const std::string& id, const std::string& role, const std::string& actor);
   Result<Node> setDraining(const std::string& id, bool draining, const std::string& actor);
 
+  // Which addresses nodes may have (and the probe endpoint may reach). Set once at start-up,
+  // before requests are served: the control plane's own port is known only once it is bound.
+  void setAddressPolicy(WorkerAddressPolicy policy);
+  const WorkerAddressPolicy& addressPolicy() const { return policy_; }
+
   // Validation shared with the API's probe endpoint.
-  static Status validateAddress(const std::string& ip, const std::string& field = "ip");
   static Status validatePort(int port, const std::string& field = "npuPort");
 
  private:
@@ -67,6 +72,7 @@ class NodeService {
   // Serialises read-modify-write of one node (PATCH, roles) so concurrent edits don't lose
   // each other's fields.
   std::mutex write_mu_;
+  WorkerAddressPolicy policy_;
 };
 
 std::string generateNodeId();

@@ -13,26 +13,42 @@ CapabilityDetector::CapabilityDetector(WorkerClient& client, DetectorTimeouts ti
 
 namespace {
 
-// The worker's explanation from {"detail": ...}, {"error": "..."} or {"error": {"message"}}.
+// At most this much of a worker's explanation is kept: enough for "model not found: x", too
+// little to carry a page of whatever the target served.
+constexpr size_t kMaxReasonChars = 120;
+
+// Printable ASCII only, no markup, cut short: the text reaches the admin's screen, every
+// viewer's detectionError and the log.
+std::string sanitisedExcerpt(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= kMaxReasonChars) {
+      out += "...";
+      break;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u > 0x7e || c == '<' || c == '>' ? ' ' : c);
+  }
+  return out;
+}
+
+// The worker's explanation from {"detail": ...}, {"message": ...}, {"error": "..."} or
+// {"error": {"message"}}, sanitised. Anything else the target sent (an HTML page, another
+// service's answer with whatever secrets it carried) is never copied: probe and detection
+// errors would reflect it to the caller.
 std::string workerReason(const std::string& body) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
-  if (ec || !v.is_object()) {
-    std::string t = body.substr(0, 200);
-    for (auto& c : t) {
-      if (c == '\n' || c == '\r') c = ' ';
-    }
-    return t;
-  }
+  if (ec || !v.is_object()) return body.empty() ? std::string() : "an answer that is not JSON, not shown";
   const auto& o = v.as_object();
   for (auto key : {"detail", "message", "error"}) {
     auto it = o.find(key);
     if (it == o.end()) continue;
-    if (it->value().is_string()) return std::string(it->value().as_string());
+    if (it->value().is_string()) return sanitisedExcerpt(it->value().as_string());
     if (it->value().is_object()) {
       auto m = it->value().as_object().find("message");
       if (m != it->value().as_object().end() && m->value().is_string()) {
-        return std::string(m->value().as_string());
+        return sanitisedExcerpt(m->value().as_string());
       }
     }
   }

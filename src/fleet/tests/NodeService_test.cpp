@@ -53,12 +53,54 @@ TEST_F(NodeServiceTest, RejectsBadAddressNamingTheField) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().field, "ip") << bad;
   }
-  for (std::string good : {"192.168.1.10", "::1", "fe80::1", "npu-01.lab.example", "localhost"}) {
+  for (std::string good : {"192.168.1.10", "::1", "fd00::1", "npu-01.lab.example", "localhost"}) {
     NodeInput in;
     in.name = "n-" + std::to_string(good.size());
     in.ip = good;
     EXPECT_TRUE(service.create(in, "t").ok()) << good;
   }
+}
+
+// 127.0.0.1, localhost and 0.0.0.0 all reach the same worker: one is stored, the spelling is
+// canonical, 0.0.0.0 is refused, so the (ip, port) uniqueness means one node per worker.
+TEST_F(NodeServiceTest, OneWorkerCannotBeRegisteredUnderSeveralSpellings) {
+  Node a = mustCreate("by-name", "LOCALHOST");
+  EXPECT_EQ(a.ip, "127.0.0.1");
+  for (std::string other : {"127.0.0.1", "localhost", "0.0.0.0", "0x7f000001", "::ffff:127.0.0.1"}) {
+    NodeInput in;
+    in.name = "again";
+    in.ip = other;
+    auto r = service.create(in, "t");
+    ASSERT_FALSE(r.ok()) << other;
+    EXPECT_EQ(r.error().field, "ip") << other;
+  }
+  NodeInput v6;
+  v6.name = "v6";
+  v6.ip = "[0:0::1]";
+  auto r = service.create(v6, "t");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->ip, "::1");
+}
+
+TEST_F(NodeServiceTest, PatchCanonicalisesAndChecksTheAddressAgainstTheNewPort) {
+  auto policy = WorkerAddressPolicy::create({}, "127.0.0.1", 8080);
+  ASSERT_TRUE(policy.ok());
+  service.setAddressPolicy(std::move(*policy));
+  Node n = mustCreate("w", "10.0.0.9");
+  NodeInput to_link_local;
+  to_link_local.ip = "169.254.169.254";
+  EXPECT_FALSE(service.patch(n.id, to_link_local, "t").ok());
+  NodeInput by_name;
+  by_name.ip = "localhost";
+  auto moved = service.patch(n.id, by_name, "t");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->ip, "127.0.0.1");
+  NodeInput to_own_port;
+  to_own_port.npu_port = 8080;
+  auto self = service.patch(n.id, to_own_port, "t");
+  ASSERT_FALSE(self.ok());
+  EXPECT_EQ(self.error().field, "ip");
+  EXPECT_EQ(service.get(n.id)->npu_port, 8081);
 }
 
 TEST_F(NodeServiceTest, UnknownRoleIsRejectedWithItsIndex) {
