@@ -35,7 +35,8 @@ void registerNodeRoutes(http::Router& router, ApiContext& ctx) {
       auto s = fleet::parseNodeStatus(*status);
       if (!s) {
         co_return Response::error(Error::badRequest(
-            "'status' must be one of pending, online, degraded, offline, maintenance", "status"));
+            "'status' must be one of pending, online, degraded, offline, maintenance, unknown",
+            "status"));
       }
       filter.status = *s;
     }

@@ -68,8 +68,17 @@ bj::object reportJson(const npu::DetectionReport& r) {
 
 void addNpuNodeDecorator(ApiContext& ctx, npu::NpuRegistry& registry) {
   ctx.node_decorators.push_back([&registry](const fleet::Node& node, bj::object& o) {
+    if (!node.hasRole(fleet::kNpuWorkerRole)) {
+      // Only monitoring sets these, and nothing monitors a node without the role: never show
+      // its last one as current (the answer to the role's removal still carries it).
+      if (node.status == fleet::NodeStatus::kOnline || node.status == fleet::NodeStatus::kDegraded ||
+          node.status == fleet::NodeStatus::kOffline) {
+        o["status"] = fleet::nodeStatusName(fleet::NodeStatus::kUnknown);
+      }
+      return;
+    }
     auto s = registry.state(node.id);
-    if (!s || !node.hasRole(fleet::kNpuWorkerRole)) return;
+    if (!s) return;
     o["detectionStatus"] = npu::detectionStatusName(s->detection_status);
     o["detectionError"] = s->detection_error.empty() ? bj::value(nullptr) : bj::value(s->detection_error);
   });
@@ -107,7 +116,7 @@ void registerNpuRoutes(http::Router& router, ApiContext& ctx, NpuApi& npu) {
     double util_sum = 0;
     int reachable = 0;
     bj::object by_status{{"pending", 0}, {"online", 0}, {"degraded", 0}, {"offline", 0},
-                         {"maintenance", 0}};
+                         {"maintenance", 0}, {"unknown", 0}};
     bj::object by_detection{{"idle", 0}, {"detecting", 0}, {"detected", 0}, {"failed", 0}};
     for (const auto& n : *nodes) {
       auto s = stateOf(npu.registry, n);

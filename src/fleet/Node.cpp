@@ -11,13 +11,14 @@ const char* nodeStatusName(NodeStatus status) {
     case NodeStatus::kDegraded: return "degraded";
     case NodeStatus::kOffline: return "offline";
     case NodeStatus::kMaintenance: return "maintenance";
+    case NodeStatus::kUnknown: return "unknown";
   }
   return "pending";
 }
 
 std::optional<NodeStatus> parseNodeStatus(std::string_view name) {
   for (auto s : {NodeStatus::kPending, NodeStatus::kOnline, NodeStatus::kDegraded,
-                 NodeStatus::kOffline, NodeStatus::kMaintenance}) {
+                 NodeStatus::kOffline, NodeStatus::kMaintenance, NodeStatus::kUnknown}) {
     if (name == nodeStatusName(s)) return s;
   }
   return std::nullopt;

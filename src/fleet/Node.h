@@ -10,7 +10,9 @@
 
 namespace npufleet::fleet {
 
-enum class NodeStatus { kPending, kOnline, kDegraded, kOffline, kMaintenance };
+// kUnknown: nothing watches the node any more (its npu-worker role was removed), so its last
+// monitored status would be stale; lastSeen says how old the last sign of life is.
+enum class NodeStatus { kPending, kOnline, kDegraded, kOffline, kMaintenance, kUnknown };
 const char* nodeStatusName(NodeStatus status);
 std::optional<NodeStatus> parseNodeStatus(std::string_view name);
 

@@ -43,7 +43,8 @@ std::optional<HealthChange> HealthStateMachine::observe(const ProbeObservation& 
 
   switch (status_) {
     case NodeStatus::kPending:
-      // A new node has no record to protect: its first answer decides.
+    case NodeStatus::kUnknown:
+      // A new node (or one watched again) has no record to protect: its first answer decides.
       return why_degraded.empty() ? moveTo(NodeStatus::kOnline, "first successful probe")
                                   : moveTo(NodeStatus::kDegraded, why_degraded);
     case NodeStatus::kOnline:

@@ -26,6 +26,12 @@ namespace {
 constexpr auto kLastSeenWriteEvery = std::chrono::seconds(10);
 
 MonitoredNode addressOf(const Node& n) { return {n.id, n.ip, n.npu_port}; }
+
+// Statuses only monitoring sets: once nothing monitors the node they would go stale.
+bool monitoredStatus(NodeStatus s) {
+  return s == NodeStatus::kOnline || s == NodeStatus::kDegraded || s == NodeStatus::kOffline;
+}
+constexpr const char* kUnwatchedReason = "npu-worker role removed: no longer monitored";
 }  // namespace
 
 NpuRegistry::NpuRegistry(asio::any_io_executor executor, fleet::NodeRepository& nodes,
@@ -63,6 +69,7 @@ Status NpuRegistry::start() {
   auto workers = nodes_.listWithRole(fleet::kNpuWorkerRole);
   if (!workers) return workers.error();
   std::vector<Node> to_detect;
+  std::vector<std::string> unwatched;
   {
     std::lock_guard lock(mu_);
     std::map<std::string, NodeNpuState> by_id;
@@ -91,8 +98,15 @@ Status NpuRegistry::start() {
       e.state = s;
       e.state.active = false;
       e.address = addressOf(*node);
+      // A store from before unknown existed (or a change missed while stopped) may still say
+      // online for a node nobody watches.
+      if (monitoredStatus(node->status) || monitoredStatus(e.state.status)) {
+        e.state.status = NodeStatus::kUnknown;
+        if (monitoredStatus(node->status)) unwatched.push_back(id);
+      }
     }
   }
+  for (const auto& id : unwatched) markUnwatched(id);
   for (const Node& n : to_detect) startDetection(n);
   return okStatus();
 }
@@ -120,6 +134,7 @@ void NpuRegistry::onNodeChanged(const Node* before, const Node* after) {
     return;
   }
   std::optional<NodeNpuState> changed;
+  bool unwatched = false;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(after->id);
@@ -139,10 +154,27 @@ void NpuRegistry::onNodeChanged(const Node* before, const Node* after) {
       if (e.state.detection_status == DetectionStatus::kDetecting) {
         e.state.detection_status = DetectionStatus::kIdle;
       }
+      // Nothing watches it now: its last status would freeze (issue 21), so it is unknown,
+      // and a later role assignment starts from scratch.
+      if (monitoredStatus(e.state.status) || monitoredStatus(after->status)) {
+        unwatched = monitoredStatus(after->status);
+        e.state.status = NodeStatus::kUnknown;
+        e.state.status_reason = kUnwatchedReason;
+        e.state.status_since = clock_.now();
+        e.health = std::make_unique<HealthStateMachine>(settings_.health, clock_, NodeStatus::kUnknown);
+      }
     }
     changed = e.state;
   }
   if (had && !has) persist(*changed);
+  if (unwatched) markUnwatched(after->id);
+}
+
+void NpuRegistry::markUnwatched(const std::string& node_id) {
+  // lastSeen stays: it is the age of the last known status.
+  if (auto st = nodes_.updateHealth(node_id, NodeStatus::kUnknown, std::nullopt); !st) {
+    spdlog::warn("npu: cannot mark node {} unknown: {}", node_id, st.error().message);
+  }
 }
 
 NodeNpuState NpuRegistry::startDetection(const Node& node) {

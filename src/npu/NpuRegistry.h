@@ -1,6 +1,7 @@
 // The control plane's view of every npu-worker node, and the reaction to role changes: it is the
 // fleet::NodeObserver that starts detection the moment a node gains the npu-worker role, stops
-// monitoring (and so routing) when it loses it while keeping its history, and records health
+// monitoring (and so routing) when it loses it while keeping its history (its status becomes
+// unknown rather than freezing at the last one seen), and records health
 // transitions fed by HealthMonitor. State is persisted through NpuRepository; changes are
 // published on the EventBus. Thread-safe: called from API handlers and probes on any io thread.
 #pragma once
@@ -92,6 +93,8 @@ class NpuRegistry final : public fleet::NodeObserver {
   };
   DetectionStart markDetecting(const fleet::Node& node);
   boost::asio::awaitable<NodeNpuState> runDetection(MonitoredNode address, uint64_t generation);
+  // The node's stored status becomes unknown: nothing monitors it any more.
+  void markUnwatched(const std::string& node_id);
   void persist(const NodeNpuState& state);
   void publishDetection(const NodeNpuState& s);
 

@@ -327,6 +327,56 @@ TEST_F(NpuFleetTest, TheRegistryFollowsTheWorkersLoadedListExactlyEmptyIncluded)
   EXPECT_EQ(registry_->state(c.id)->loaded_models, std::vector<std::string>{"phi-3-mini"});
 }
 
+// Issue 21: a node whose role was removed (and its worker killed) stayed "online" for minutes,
+// because nothing probes it any more. Its status is unknown, with lastSeen as its age.
+TEST_F(NpuFleetTest, RemovingTheRoleMakesTheStatusUnknownNotAFrozenOnline) {
+  auto worker = std::make_unique<FakeWorker>(io_, Dialect::kNpufleet, kKey);
+  auto n = addWorker("unwatched", worker->port());
+  ASSERT_EQ(detectedState(n.id).detection_status, DetectionStatus::kDetected);
+  await(monitor_->sweep());
+  auto online = nodes_->get(n.id);
+  ASSERT_EQ(online->status, fleet::NodeStatus::kOnline);
+  ASSERT_TRUE(online->last_seen);
+
+  ASSERT_TRUE(nodes_->removeRole(n.id, fleet::kNpuWorkerRole, "test-admin").ok());
+  worker->stop();
+  auto stored = nodes_->get(n.id);
+  EXPECT_EQ(stored->status, fleet::NodeStatus::kUnknown);
+  EXPECT_EQ(stored->last_seen, online->last_seen) << "lastSeen keeps the age of what was known";
+  fleet::NodeFilter unknown;
+  unknown.status = fleet::NodeStatus::kUnknown;
+  EXPECT_EQ(nodes_->list(unknown)->total, 1);
+  auto s = registry_->state(n.id);
+  EXPECT_EQ(s->status, fleet::NodeStatus::kUnknown);
+  EXPECT_EQ(s->status_reason, "npu-worker role removed: no longer monitored");
+
+  // The role back on a live worker: watched again, and its first answer decides.
+  FakeWorker back(io_, Dialect::kNpufleet, kKey);
+  fleet::NodeInput moved;
+  moved.npu_port = back.port();
+  ASSERT_TRUE(nodes_->patch(n.id, moved, "test-admin").ok());
+  ASSERT_TRUE(nodes_->addRole(n.id, fleet::kNpuWorkerRole, "test-admin").ok());
+  ASSERT_EQ(detectedState(n.id).detection_status, DetectionStatus::kDetected);
+  await(monitor_->sweep());
+  EXPECT_EQ(nodes_->get(n.id)->status, fleet::NodeStatus::kOnline);
+}
+
+// A database written before unknown existed still says online for a role-less node: start-up
+// puts that right.
+TEST_F(NpuFleetTest, AStaleOnlineOfARoleLessNodeIsUnknownAfterARestart) {
+  FakeWorker worker(io_, Dialect::kNpufleet, kKey);
+  auto n = addWorker("legacy", worker.port());
+  ASSERT_EQ(detectedState(n.id).detection_status, DetectionStatus::kDetected);
+  await(monitor_->sweep());
+  ASSERT_TRUE(nodes_->removeRole(n.id, fleet::kNpuWorkerRole, "test-admin").ok());
+  ASSERT_TRUE(node_repo_->updateHealth(n.id, fleet::NodeStatus::kOnline, std::nullopt).ok());
+  NpuRegistry again(io_.get_executor(), *node_repo_, *npu_repo_, *detector_, *events_,
+                    SystemClock::instance(), settings_);
+  ASSERT_TRUE(again.start().ok());
+  EXPECT_EQ(nodes_->get(n.id)->status, fleet::NodeStatus::kUnknown);
+  EXPECT_EQ(again.state(n.id)->status, fleet::NodeStatus::kUnknown);
+}
+
 TEST_F(NpuFleetTest, StateAndHistorySurviveARestart) {
   FakeWorker worker(io_, Dialect::kSeed, kKey);
   auto n = addWorker("persisted", worker.port());

@@ -150,6 +150,38 @@ TEST_F(FleetSystemTest, AWorkerRestartedWithoutPreloadingIsFollowedAndNoClientSe
   EXPECT_TRUE(un.json().at("npu").at("loadedModels").as_array().empty()) << un.body;
 }
 
+// Issue 21: removing the role from a node and killing its worker left it "online" in the table
+// and the CSV export for minutes. Nothing watches it now, so the API says unknown, with
+// lastSeen as the age of the last known status.
+TEST_F(FleetSystemTest, ANodeWhoseRoleIsRemovedIsUnknownNotAFrozenOnline) {
+  auto removed = fleet.api("DELETE", "/api/fleet/nodes/" + w2 + "/roles/npu-worker");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(removed.json().at("status"), "unknown") << removed.body;
+  fleet.worker("w2").signal(SIGKILL);
+
+  auto listed = fleet.api("GET", "/api/fleet/nodes");
+  ASSERT_EQ(listed.status, 200);
+  auto v = listed.json();
+  std::map<std::string, std::string> status;
+  for (const auto& n : v.at("nodes").as_array()) {
+    status[std::string(n.at("id").as_string())] = std::string(n.at("status").as_string());
+    if (n.at("id") == w2.c_str()) {
+      EXPECT_TRUE(n.at("lastSeen").is_string()) << listed.body;
+    }
+  }
+  EXPECT_EQ(status[w2], "unknown");
+  EXPECT_EQ(status[w1], "online");
+  auto one = fleet.api("GET", "/api/fleet/nodes/" + w2);
+  EXPECT_EQ(one.json().at("status"), "unknown") << one.body;
+  // The filter agrees with what is shown.
+  auto unknown = fleet.api("GET", "/api/fleet/nodes?status=unknown").json();
+  ASSERT_EQ(unknown.at("total"), 1) << unknown;
+  EXPECT_EQ(unknown.at("nodes").at(0).at("id"), w2.c_str());
+  EXPECT_EQ(fleet.api("GET", "/api/fleet/nodes?status=online").json().at("total"), 1);
+  // An operator cannot claim it.
+  EXPECT_EQ(fleet.api("PATCH", "/api/fleet/nodes/" + w1, R"({"status":"unknown"})").status, 400);
+}
+
 TEST_F(FleetSystemTest, RoundRobinSplitsTenRequestsFiveFive) {
   ASSERT_EQ(fleet.setLoadBalancing(R"({"strategy":"round-robin"})").status, 200);
   std::map<std::string, int> counts;

@@ -101,5 +101,22 @@ TEST_F(HealthStateMachineTest, MaintenanceIsNeverOverriddenByProbes) {
   EXPECT_EQ(m.status(), NodeStatus::kMaintenance);
 }
 
+// A node watched again after its role came back (unknown meanwhile) is decided by its first
+// answer, like a new one.
+TEST(HealthStateMachine, UnknownIsDecidedByTheFirstProbe) {
+  FakeClock clock;
+  HealthStateMachine up{HealthPolicy{3, 2, milliseconds(500)}, clock, NodeStatus::kUnknown};
+  auto c = up.observe(good());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->from, NodeStatus::kUnknown);
+  EXPECT_EQ(c->to, NodeStatus::kOnline);
+  HealthStateMachine down{HealthPolicy{3, 2, milliseconds(500)}, clock, NodeStatus::kUnknown};
+  EXPECT_FALSE(down.observe(failed()));
+  EXPECT_FALSE(down.observe(failed()));
+  auto off = down.observe(failed());
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->to, NodeStatus::kOffline);
+}
+
 }  // namespace
 }  // namespace npufleet::npu

@@ -93,7 +93,7 @@ export const useFleetStore = defineStore('fleet', () => {
   const avgUtilization = computed(() => {
     const values: number[] = []
     for (const n of npuNodes.value) {
-      if (n.status === 'offline') continue
+      if (n.status === 'offline' || n.status === 'unknown') continue  // no current figure
       const u = npuCapabilities.value.get(n.id)?.utilization
       if (typeof u === 'number' && Number.isFinite(u)) values.push(u)
     }
@@ -102,7 +102,7 @@ export const useFleetStore = defineStore('fleet', () => {
   })
 
   const npuStatusCounts = computed(() => {
-    const counts: Record<NodeStatus, number> = { online: 0, degraded: 0, offline: 0, pending: 0, maintenance: 0 }
+    const counts: Record<NodeStatus, number> = { online: 0, degraded: 0, offline: 0, pending: 0, maintenance: 0, unknown: 0 }
     for (const n of npuNodes.value) counts[n.status] = (counts[n.status] ?? 0) + 1
     return counts
   })

@@ -8,7 +8,8 @@ export interface Me {
   role: UserRole
 }
 
-export type NodeStatus = 'pending' | 'online' | 'degraded' | 'offline' | 'maintenance'
+// 'unknown': nothing monitors the node (no npu-worker role); its lastSeen is the age of what was known.
+export type NodeStatus = 'pending' | 'online' | 'degraded' | 'offline' | 'maintenance' | 'unknown'
 export type DetectionStatus = 'idle' | 'detecting' | 'detected' | 'failed'
 
 export interface FleetNode {
