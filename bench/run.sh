@@ -111,8 +111,8 @@ http {
 CONF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 
-cat >"$WORK/haproxy.cfg" <<CONF
-global
+# What both HAProxy configurations share: two threads, connection reuse to the upstream.
+HAPROXY_COMMON="global
   nbthread 2
   maxconn 4096
 defaults
@@ -120,7 +120,9 @@ defaults
   timeout connect 2s
   timeout client 30s
   timeout server 30s
-  http-reuse always
+  http-reuse always"
+cat >"$WORK/haproxy.cfg" <<CONF
+$HAPROXY_COMMON
 frontend fe
   bind 127.0.0.1:$HAPROXY
   default_backend be
@@ -152,15 +154,7 @@ BENCH_TOKEN=$(api POST /api/tokens '{"name":"bench-app","role":"inference"}' |
 printf '%s bench-app\n' "$(printf %s "$BENCH_TOKEN" | sha256sum | cut -c1-64)" >"$WORK/tokens.map"
 
 cat >"$WORK/haproxy-sign.cfg" <<CONF
-global
-  nbthread 2
-  maxconn 4096
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 30s
-  timeout server 30s
-  http-reuse always
+$HAPROXY_COMMON
 frontend fe_sign
   bind 127.0.0.1:$HSIGN
   option http-buffer-request

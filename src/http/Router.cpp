@@ -4,8 +4,10 @@
 
 namespace npufleet::http {
 namespace {
-std::vector<std::string> split(std::string_view path) {
-  std::vector<std::string> out;
+// The non-empty segments of a path, as views into it.
+template <class Segment>
+std::vector<Segment> split(std::string_view path) {
+  std::vector<Segment> out;
   size_t i = 0;
   while (i < path.size()) {
     if (path[i] == '/') {
@@ -24,7 +26,7 @@ bool isParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '
 
 void Router::add(std::string method, const std::string& pattern, Handler handler,
                  RouteOptions options) {
-  routes_.push_back(Route{std::move(method), pattern, split(pattern), std::move(handler),
+  routes_.push_back(Route{std::move(method), pattern, split<std::string>(pattern), std::move(handler),
                           std::move(options)});
 }
 
@@ -34,7 +36,8 @@ void Router::setFallback(Handler handler, RouteOptions options) {
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch result;
-  const auto parts = split(path);
+  // Views into the request's path: matching allocates nothing for routes that do not match.
+  const auto parts = split<std::string_view>(path);
   // Literal segments win over parameters: prefer the route with the most literal matches.
   int best_score = -1;
   for (const auto& route : routes_) {
