@@ -167,6 +167,7 @@ void serveConnection(std::string_view bytes, size_t chunk, bool authenticate) {
     if (!hec) bhttp::read_header(stream, buffer, header_parser, hec);
     if (hec) return;  // the server answers 431 or 400, or nothing, and closes
     if (!http::framingProblem(obs_fold, header_parser.get()).empty()) return;  // 400 and close
+    if (!http::targetProblem(header_parser.get().target()).empty()) return;  // 400 and close
     auto& head = header_parser.get();
     checkFraming(head, true);
     http::Request req;

@@ -8,13 +8,12 @@
 #include <algorithm>
 #include <array>
 
+#include "common/HostPort.h"
+
 namespace npufleet::auth {
 namespace {
 
-std::string withPort(const std::string& host, uint16_t port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
+std::string withPort(const std::string& host, uint16_t port) { return hostPort(host, port); }
 
 bool isLoopback(std::string_view host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");

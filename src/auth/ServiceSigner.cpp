@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "auth/KeyFile.h"
+#include "common/HostPort.h"
 #include "auth/SignatureFormat.h"
 
 namespace npufleet::auth {
@@ -108,7 +109,7 @@ Status ServiceSigner::signWith(http::ClientRequest& request, int64_t unix_second
   // The Host header http::Client will send: the caller's own, or host:port.
   const std::string host = request.headers.has("Host")
                                ? std::string(request.headers.get("Host"))
-                               : request.host + ":" + std::to_string(request.port);
+                               : hostPort(request.host, request.port);
   if (!isValidHost(host)) {
     return Error::badRequest("cannot sign host '" + request.host + "'", "host");
   }

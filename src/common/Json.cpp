@@ -1,5 +1,7 @@
 #include "common/Json.h"
 
+#include "common/DuplicateKeyFinder.h"
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,6 +12,12 @@ Result<boost::json::value> parse(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
   if (ec) return Error::badRequest("request body is not valid JSON: " + ec.message(), "body");
+  // Only objects can repeat a key; a second pass over keys alone is cheap next to the parse.
+  if (text.find('{') != std::string_view::npos) {
+    if (auto dup = DuplicateKeyFinder::find(text)) {
+      return Error::badRequest("duplicate key '" + *dup + "' in the request body", *dup);
+    }
+  }
   return v;
 }
 

@@ -11,11 +11,21 @@
 namespace npufleet::fleet {
 namespace {
 
+// Spaces inside only: " npu-a" and "npu-a " would be two nodes that look like one.
 bool validName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > 64 || name.front() == ' ' || name.back() == ' ') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
            c == ' ';
+  });
+}
+
+// Labels are shown in the UI, the CLI's table and logs, and exported: no control characters
+// (NUL, CR/LF split a log line or a header), no markup.
+bool validLabelText(const std::string& text) {
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f || c == '<' || c == '>';
   });
 }
 
@@ -62,7 +72,9 @@ Status NodeService::validatePort(int port, const std::string& field) {
 Status NodeService::validate(const NodeInput& in) {
   if (in.name && !validName(*in.name)) {
     return Error::badRequest(
-        "'name' must be 1-64 characters of letters, digits, space, '.', '_' or '-'", "name");
+        "'name' must be 1-64 characters of letters, digits, space, '.', '_' or '-', not "
+        "starting or ending with a space",
+        "name");
   }
   if (in.npu_port) {
     if (auto st = validatePort(*in.npu_port); !st) return st;
@@ -81,6 +93,11 @@ Status NodeService::validate(const NodeInput& in) {
       if (k.empty() || k.size() > 63 || v.size() > 255) {
         return Error::badRequest("label keys must be 1-63 characters and values at most 255",
                                  "labels." + k);
+      }
+      if (!validLabelText(k) || !validLabelText(v)) {
+        return Error::badRequest(
+            "label keys and values may not hold control characters (NUL, CR, LF, ...) or '<', '>'",
+            validLabelText(k) ? "labels." + k : std::string("labels"));
       }
     }
   }

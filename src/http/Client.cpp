@@ -20,6 +20,7 @@
 #include <map>
 #include <mutex>
 
+#include "common/HostPort.h"
 #include "http/EventLoops.h"
 
 namespace npufleet::http {
@@ -122,7 +123,7 @@ std::string requestHead(const ClientRequest& req) {
   head.reserve(512);
   head.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\n");
   if (!req.headers.has("Host")) {  // the caller's own Host wins, as the signer assumes
-    head.append("Host: ").append(req.host).append(":").append(std::to_string(req.port)).append("\r\n");
+    head.append("Host: ").append(hostPort(req.host, req.port)).append("\r\n");
   }
   for (const auto& [k, v] : req.headers.all()) {
     if (isBadFieldName(k) || hasLineBreak(v)) return {};
@@ -166,7 +167,7 @@ asio::any_io_executor strandOn(const asio::any_io_executor& ex) {
 }
 
 std::string poolKey(const ClientRequest& req) {
-  std::string key = (req.tls ? "https://" : "http://") + req.host + ":" + std::to_string(req.port);
+  std::string key = (req.tls ? "https://" : "http://") + hostPort(req.host, req.port);
   if (req.tls) key += " ca=" + req.tls_ca_file;
   return key;
 }

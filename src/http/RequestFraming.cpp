@@ -53,6 +53,28 @@ std::string framingProblem(bool obs_fold, const bhttp::request_header<>& head) {
   return {};
 }
 
+namespace {
+bool hasControlCharacter(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::string targetProblem(std::string_view target) {
+  if (hasControlCharacter(target)) return "the request target holds a control character";
+  const auto path = target.substr(0, target.find('?'));
+  if (path.find('%') == std::string_view::npos) return {};
+  auto decoded = percentDecode(path);
+  if (!decoded) return "the request path has a '%' not followed by two hex digits";
+  if (hasControlCharacter(*decoded)) {
+    return "the request path holds an encoded control character (%00-%1F, %7F)";
+  }
+  return {};
+}
+
 void fillRequestHead(const bhttp::request_header<>& head, Request& req) {
   req.method = std::string(head.method_string());
   req.target = std::string(head.target());

@@ -29,6 +29,12 @@ bool hasObsFold(std::string_view raw);
 // body at all, and the body's bytes would then be taken as the next request.
 std::string framingProblem(bool obs_fold, const boost::beast::http::request_header<>& head);
 
+// Why the request target is refused, or empty: a control character (NUL, CR, LF, DEL, ...) in
+// the target as sent or in its path once percent-decoded, or a path that does not decode
+// (a '%' not followed by two hex digits). "/index.html%00.png" was read as "index.html" by the
+// file system and served as image/png by its name.
+std::string targetProblem(std::string_view target);
+
 // The request line and header fields of a parsed head as handlers see them: method, target,
 // path (the target up to '?'), query (after it) and every header in order.
 void fillRequestHead(const boost::beast::http::request_header<>& head, Request& req);

@@ -709,6 +709,12 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         co_await writeResponse(stream, req, r, 11, false);
         break;
       }
+      if (auto problem = targetProblem(header_parser.get().target()); !problem.empty()) {
+        req.method = "?";
+        auto r = Response::error(Error::badRequest(problem, "path"));
+        co_await writeResponse(stream, req, r, 11, false);
+        break;
+      }
       auto& head = header_parser.get();
       fillRequestHead(head, req);
       if (auto rid = req.headers.get("X-Request-Id"); acceptableRequestId(rid)) {

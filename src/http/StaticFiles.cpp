@@ -1,5 +1,6 @@
 #include "http/StaticFiles.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -78,7 +79,13 @@ void serveSinglePageApp(Router& router, StaticSource source, std::string api_pre
     // Reject anything that could leave the root.
     std::filesystem::path rel = std::filesystem::path(decoded).relative_path().lexically_normal();
     const std::string rel_str = rel.generic_string();
-    bool escapes = rel.empty() || rel_str.rfind("..", 0) == 0;
+    // A NUL ends the name the file system sees ("index.html\0.png" opens index.html) while the
+    // content type comes from the whole name: no control character names a file. The server
+    // refuses them before any route runs; this keeps the fallback safe on its own.
+    bool escapes = rel.empty() || rel_str.rfind("..", 0) == 0 ||
+                   std::any_of(rel_str.begin(), rel_str.end(), [](char c) {
+                     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                   });
     std::string body;
     Response resp;
     if (!escapes && source.read(rel_str, body)) {

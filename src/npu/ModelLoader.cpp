@@ -2,23 +2,21 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "common/ModelName.h"
+
 namespace npufleet::npu {
 
 namespace asio = boost::asio;
 
 ModelLoader::ModelLoader(NpuRegistry& registry) : registry_(registry) {}
 
+// The worker's own rule (common/ModelName): a name the worker would refuse is refused here,
+// with a message naming the field, instead of as the worker's 400.
 Status ModelLoader::validateModelName(const std::string& model) {
-  if (model.empty() || model.size() > 128) {
-    return Error::badRequest("model name must be 1-128 characters", "model");
+  if (!isValidModelName(model)) {
+    return Error::badRequest(
+        "model name must be 1-128 letters, digits, '.', '_' or '-', and not '.' or '..'", "model");
   }
-  for (char c : model) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':')) {
-      return Error::badRequest("model name may contain only letters, digits, '.', '_', '-' and ':'",
-                               "model");
-    }
-  }
-  if (model == "." || model == "..") return Error::badRequest("model name is not allowed", "model");
   return okStatus();
 }
 

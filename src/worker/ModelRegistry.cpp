@@ -67,16 +67,6 @@ void readSidecar(const fs::path& p, ModelEntry& e) {
 
 }  // namespace
 
-bool isValidModelName(const std::string& name) {
-  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 ModelRegistry::ModelRegistry(std::string models_dir) : dir_(std::move(models_dir)) { rescan(); }
 
 void ModelRegistry::rescan() {

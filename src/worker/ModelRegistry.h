@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/Error.h"
+#include "common/ModelName.h"
 #include "worker/OnnxModel.h"
 #include "worker/OnnxModelInfo.h"
 
@@ -62,8 +63,5 @@ class ModelRegistry {
   std::mutex load_mu_;  // one import at a time: imports are memory-heavy
   std::map<std::string, Slot> slots_;
 };
-
-// Model names are file stems restricted to [A-Za-z0-9._-], 1..128 characters.
-bool isValidModelName(const std::string& name);
 
 }  // namespace npufleet::worker

@@ -124,6 +124,50 @@ TEST_F(HttpLoopbackTest, AHeadThatWouldBreakTheFramingIsNeverSent) {
   EXPECT_TRUE(send(request("/hello")).ok());
 }
 
+// "/index.html%00.png" was served as index.html, typed image/png by its name (issue 20, item 6).
+TEST_F(HttpLoopbackTest, ControlCharactersInThePathAreRefusedBeforeAnyRoute) {
+  for (std::string target : {"/hello%00", "/hello%00.png", "/hello%0d%0aX-Injected:%201", "/hel%7flo",
+                             "/hello%1f", "/hello%zz"}) {
+    auto r = send(request(target));
+    ASSERT_TRUE(r.ok()) << target << ": " << r.message;
+    EXPECT_EQ(r.response.status, 400) << target << ": " << r.response.body;
+    EXPECT_NE(r.response.body.find("\"path\""), std::string::npos) << r.response.body;
+  }
+  EXPECT_EQ(served.load(), 0);
+  // A query is the route's to read and check.
+  EXPECT_EQ(send(request("/hello?x=%00")).response.status, 200);
+}
+
+// An IPv6 literal goes into the Host header in brackets (RFC 9110 7.2): "Host: ::1:PORT" is
+// not a host and port any server can split.
+TEST(HttpClientIpv6, TheHostHeaderOfAnIpv6LiteralIsBracketed) {
+  asio::io_context io{1};
+  auto guard = asio::make_work_guard(io);
+  Router router;
+  router.add("GET", "/host", [](Request& req) -> asio::awaitable<Response> {
+    co_return Response::text(200, std::string(req.headers.get("Host")));
+  });
+  ServerOptions o;
+  o.listen = "[::1]:0";
+  Server server(io, router, o, nullptr);
+  auto bound = server.start();
+  if (!bound.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << bound.error().message;
+  std::thread t([&] { io.run(); });
+  Client client(io.get_executor());
+  ClientRequest r;
+  r.host = "::1";
+  r.port = bound->port;
+  r.target = "/host";
+  auto result = asio::co_spawn(io, client.send(std::move(r)), asio::use_future).get();
+  EXPECT_TRUE(result.ok()) << result.message;
+  EXPECT_EQ(result.response.body, "[::1]:" + std::to_string(bound->port));
+  drain(server);
+  client.closeIdle();
+  guard.reset();
+  io.stop();
+  t.join();
+}
+
 TEST_F(HttpLoopbackTest, TimeoutsUnderConcurrencyLeaveTheClientUsable) {
   std::vector<std::future<ClientResult>> slow;
   std::vector<std::future<ClientResult>> fast;

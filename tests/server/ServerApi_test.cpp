@@ -123,6 +123,14 @@ TEST_F(ServerApiTest, EveryValidationErrorNamesItsField) {
            {R"({"name":"bad/name","ip":"10.0.0.1"})", "name"},
            {R"([1,2])", "body"},
            {R"({"name":)", "body"},
+           // Issue 20, item 6: duplicates, label text, blank-edged names.
+           {R"({"name":"v1","ip":"127.0.0.5","ip":"169.254.169.254"})", "ip"},
+           {R"({"name":"v1","ip":"10.0.0.1","labels":{"a":"x","a":"y"}})", "labels.a"},
+           {R"({"name":"v1","ip":"10.0.0.1","labels":{"a":"x\u0000y"}})", "labels.a"},
+           {R"({"name":"v1","ip":"10.0.0.1","labels":{"a":"x\r\ny"}})", "labels.a"},
+           {R"({"name":"v1","ip":"10.0.0.1","labels":{"a":"<b>"}})", "labels.a"},
+           {R"({"name":" v1","ip":"10.0.0.1"})", "name"},
+           {R"({"name":"   ","ip":"10.0.0.1"})", "name"},
        }) {
     auto r = call("POST", "/api/fleet/nodes", c.body);
     EXPECT_EQ(r.status, 400) << c.body;
@@ -133,6 +141,18 @@ TEST_F(ServerApiTest, EveryValidationErrorNamesItsField) {
   EXPECT_EQ(field(bad_page), "per_page");
   auto bad_status = call("GET", "/api/fleet/nodes?status=happy");
   EXPECT_EQ(field(bad_status), "status");
+}
+
+// One model-name rule for control plane and worker (common/ModelName): the control plane
+// allowed ':', which every worker refuses (issue 20, item 6).
+TEST_F(ServerApiTest, ModelNamesFollowTheWorkersRule) {
+  auto id = addNode("model-rule", "127.0.0.1", R"(,"npuPort":1,"roles":["npu-worker"])");
+  for (const std::string& bad : std::vector<std::string>{"llama3:8b", "a%20b", "..", std::string(129, 'm')}) {
+    auto r = call("POST", "/api/nodes/" + id + "/npu/models/" + bad + "/load");
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_EQ(field(r), "model") << bad << ": " << r.body;
+  }
+  EXPECT_EQ(call("DELETE", "/api/fleet/nodes/" + id).status, 204);
 }
 
 TEST_F(ServerApiTest, ListFiltersAndPages) {

@@ -73,6 +73,17 @@ TEST_P(StaticFilesTest, PathsCannotLeaveTheRoot) {
   }
 }
 
+// The http server refuses these before any route (HttpLoopbackTest); the fallback must not
+// serve a file under a NUL-cut name by itself either: "index.html\0.png" opened index.html and
+// typed it image/png.
+TEST_P(StaticFilesTest, AControlCharacterNamesNoFile) {
+  for (const char* p : {"/index.html%00.png", "/assets/app-1a2b3c.js%00.html", "/index.html%0a"}) {
+    auto r = get(router_, p);
+    EXPECT_EQ(r.headers.get("Content-Type"), "text/html; charset=utf-8") << p;
+    EXPECT_EQ(r.headers.get("Cache-Control"), "no-cache") << p;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(DirectoryAndEmbedded, StaticFilesTest, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "Embedded" : "Directory"; });
 

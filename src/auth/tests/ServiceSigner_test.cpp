@@ -89,6 +89,23 @@ TEST(ServiceSigner, V2SignatureCoversNonceBodyQueryHostAndKeyId) {
   EXPECT_EQ(req.headers.get("X-Service-Signature-V2"), opensslHmac(kKey, to_sign));
 }
 
+// "Host: ::1:8081" is no host and port (issue 20, item 6); the signer covers the Host that
+// http::Client sends, both from common/HostPort.
+TEST(ServiceSigner, CoversAnIpv6LiteralsHostInBrackets) {
+  FakeClock clock(kTs);
+  auto signer = ServiceSigner::create("main-backend", kKey, clock);
+  ASSERT_TRUE(signer.ok());
+  auto req = sampleRequest();
+  req.host = "::1";
+  ASSERT_TRUE(signer->signWith(req, kTs, kNonce).ok());
+  const std::string key_id = opensslSha256(kKey).substr(0, 16);
+  const std::string to_sign = "NPUFLEET-HMAC-SHA256-V2\nmain-backend\n" + key_id +
+                              "\n1767225600\n000102030405060708090a0b0c0d0e0f\nPOST\n"
+                              "[::1]:8081\n/models/load\nforce=true\n" +
+                              opensslSha256(R"({"model_id":"phi-3-mini"})");
+  EXPECT_EQ(req.headers.get("X-Service-Signature-V2"), opensslHmac(kKey, to_sign));
+}
+
 // The worked example of docs/security.md; the literals come from `openssl dgst -sha256 -hmac`.
 TEST(ServiceSigner, MatchesTheWorkedExampleInSecurityDoc) {
   FakeClock clock(kTs);

@@ -103,6 +103,44 @@ TEST_F(NodeServiceTest, PatchCanonicalisesAndChecksTheAddressAgainstTheNewPort) 
   EXPECT_EQ(service.get(n.id)->npu_port, 8081);
 }
 
+TEST_F(NodeServiceTest, NamesMayNotStartOrEndWithABlankOrBeAllBlank) {
+  for (std::string bad : {" npu-a", "npu-a ", " ", "   "}) {
+    NodeInput in;
+    in.name = bad;
+    in.ip = "10.0.0.1";
+    auto r = service.create(in, "t");
+    ASSERT_FALSE(r.ok()) << "'" << bad << "'";
+    EXPECT_EQ(r.error().field, "name");
+  }
+  EXPECT_EQ(mustCreate("npu a", "10.0.0.1").name, "npu a");
+}
+
+TEST_F(NodeServiceTest, LabelsRefuseControlCharactersAndMarkup) {
+  using Labels = std::map<std::string, std::string>;
+  for (const auto& [labels, field] : std::vector<std::pair<Labels, std::string>>{
+           {{{"env", std::string("prod\0x", 6)}}, "labels.env"},
+           {{{"env", "prod\r\nX-Injected: 1"}}, "labels.env"},
+           {{{"env", "<script>alert(1)</script>"}}, "labels.env"},
+           {{{"env", "a>b"}}, "labels.env"},
+           {{{"env", "tab\there"}}, "labels.env"},
+           {{{std::string("k\0", 2), "v"}}, "labels"},
+           {{{"k\n", "v"}}, "labels"},
+           {{{"<k>", "v"}}, "labels"}}) {
+    NodeInput in;
+    in.name = "labelled";
+    in.ip = "10.0.0.2";
+    in.labels = labels;
+    auto r = service.create(in, "t");
+    ASSERT_FALSE(r.ok()) << labels.begin()->first << "=" << labels.begin()->second;
+    EXPECT_EQ(r.error().field, field);
+  }
+  NodeInput ok;
+  ok.name = "labelled";
+  ok.ip = "10.0.0.2";
+  ok.labels = Labels{{"rack", "b-12 / row 3 (\"east\")"}, {"owner", "ml-team@example.com"}};
+  EXPECT_TRUE(service.create(ok, "t").ok());
+}
+
 TEST_F(NodeServiceTest, UnknownRoleIsRejectedWithItsIndex) {
   NodeInput in;
   in.name = "x";
