@@ -160,8 +160,14 @@ Result<std::optional<UserToken>> TokenService::find(const std::string& hash) {
   // not cached (they cost a lookup each, and failures are rate-limited), so the cache holds
   // only tokens that exist.
   auto found = repo_.findByHash(hash);
-  if (!found) return found.error();
   std::lock_guard lock(cache_mu_);
+  if (!found) {
+    // The store cannot answer now (busy, disk trouble): a token it confirmed before stays
+    // good until it can, so that routing, which needs no database, keeps working meanwhile.
+    auto it = cache_.find(hash);
+    if (it == cache_.end()) return found.error();
+    return std::optional<UserToken>(it->second.token);
+  }
   if (!*found) {
     cache_.erase(hash);
     return found;

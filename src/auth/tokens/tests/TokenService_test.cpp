@@ -19,6 +19,7 @@ class MemoryTokens : public TokenRepository {
   }
   Result<std::optional<UserToken>> findByHash(const std::string& hash) override {
     ++lookups;
+    if (broken) return Error{ErrorCode::kUnavailable, "database is locked", {}};
     for (auto& [id, x] : tokens)
       if (x.hash == hash) return std::optional<UserToken>(x);
     return std::optional<UserToken>{};
@@ -44,6 +45,7 @@ class MemoryTokens : public TokenRepository {
   std::map<int64_t, UserToken> tokens;
   int lookups = 0;
   int touches = 0;
+  bool broken = false;
 };
 
 TEST(TokenService, StoresOnlyTheHashAndAuthenticatesTheSecret) {
@@ -169,6 +171,24 @@ TEST(TokenService, ChangesMadeByAnotherProcessTakeEffectWithinASecond) {
   auto who = svc.authenticate(good->secret, "10.0.0.1");
   ASSERT_TRUE(who.ok());
   EXPECT_EQ(who->role, UserRole::kAdmin);
+}
+
+TEST(TokenService, AConfirmedTokenStaysGoodWhileTheStoreCannotAnswer) {
+  MemoryTokens repo;
+  FakeClock clock;
+  TokenService svc(repo, clock);
+  auto good = svc.create("a", UserRole::kViewer);
+  ASSERT_TRUE(svc.authenticate(good->secret, "10.0.0.1").ok());
+  repo.broken = true;
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_TRUE(svc.authenticate(good->secret, "10.0.0.1").ok());
+  // A token never confirmed is not let in: the store's error is the answer.
+  auto unknown = svc.authenticate("npf_" + std::string(48, 'b'), "10.0.0.1");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kUnavailable);
+  repo.broken = false;
+  repo.tokens.begin()->second.revoked = true;
+  EXPECT_FALSE(svc.authenticate(good->secret, "10.0.0.1").ok()) << "read again once it answers";
 }
 
 TEST(TokenService, ATokenCreatedIsValidOnTheVeryNextRequest) {
