@@ -112,13 +112,17 @@ int runServer(ServerFlags& flags) {
   // A file size limit makes a write fail (answered 503 by the store) instead of killing us.
   ::signal(SIGXFSZ, SIG_IGN);
   const std::filesystem::path data_dir = config.getString("server.data_dir");
+  // --print-routes builds the same router over an in-memory database and an in-memory key, so
+  // it creates no data directory, database, admin token or service key.
+  const bool dry = flags.print_routes;
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  if (!dry) std::filesystem::create_directories(data_dir, ec);
   if (ec) {
     std::cerr << "npufleet server: cannot create data dir " << data_dir << ": " << ec.message() << "\n";
     return 2;
   }
-  auto db = store::Database::open((data_dir / "npufleet.db").string(), allMigrations());
+  auto db = store::Database::open(dry ? ":memory:" : (data_dir / "npufleet.db").string(),
+                                  allMigrations());
   if (!db) {
     std::cerr << "npufleet server: " << db.error().message << "\n";
     return 2;
@@ -129,7 +133,7 @@ int runServer(ServerFlags& flags) {
   store::SqliteTokenRepository token_repo(*db);
   fleet::NodeService nodes(node_repo, audit, clock);
   auth::TokenService tokens(token_repo, clock);
-  if (auto st = bootstrapAdminToken(tokens, data_dir); !st) {
+  if (auto st = dry ? okStatus() : bootstrapAdminToken(tokens, data_dir); !st) {
     std::cerr << "npufleet server: " << st.error().message << "\n";
     return 2;
   }
@@ -145,7 +149,7 @@ int runServer(ServerFlags& flags) {
   http::Router router;
   api::registerAdminRoutes(router, ctx);
   api::registerNodeRoutes(router, ctx);
-  auto extensions = ControlPlaneExtensions::create(io, config, ctx, router, *db, node_repo);
+  auto extensions = ControlPlaneExtensions::create(io, config, ctx, router, *db, node_repo, dry);
   if (!extensions) {
     std::cerr << "npufleet server: " << extensions.error().message << "\n";
     return 2;

@@ -123,7 +123,13 @@ Status checkWorkerTls(const npu::NpuSettings& settings) {
 
 // The control plane's signing key: auth.service_key_file, or <data-dir>/service.key, created
 // (mode 0600) on first start so a fresh install works; workers must trust the same key.
-Result<auth::ServiceSigner> makeControlPlaneSigner(const Config& config, const Clock& clock) {
+Result<auth::ServiceSigner> makeControlPlaneSigner(const Config& config, const Clock& clock,
+                                                   bool ephemeral) {
+  if (ephemeral) {
+    auto key = auth::generateKey();
+    if (!key) return key.error();
+    return auth::ServiceSigner::create(config.getString("auth.service_id"), std::move(*key), clock);
+  }
   if (!config.getString("auth.service_key_file").empty()) {
     return auth::makeSignerFromConfig(config, clock);
   }
@@ -202,9 +208,9 @@ struct ControlPlaneExtensions::Impl {
 
 Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
     boost::asio::io_context& io, const Config& config, api::ApiContext& ctx, http::Router& router,
-    std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes) {
+    std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes, bool ephemeral_key) {
   if (auto st = checkWorkerTls(npu::NpuSettings::fromConfig(config)); !st) return st.error();
-  auto signer = makeControlPlaneSigner(config, ctx.clock);
+  auto signer = makeControlPlaneSigner(config, ctx.clock, ephemeral_key);
   if (!signer) return signer.error();
   std::unique_ptr<ControlPlaneExtensions> ext(new ControlPlaneExtensions());
   ext->impl_ = std::make_unique<Impl>(io, config, ctx, std::move(db), nodes, std::move(*signer));

@@ -35,9 +35,12 @@ void addServiceFlags(CLI::App& cmd, ConfigFlags& flags, std::string& service_id,
 class ControlPlaneExtensions {
  public:
   // Fails when the signing key cannot be read or created, or stored state cannot be loaded.
+  // ephemeral_key: sign with a key made in memory and never written (--print-routes, which
+  // must leave the disk as it found it).
   static Result<std::unique_ptr<ControlPlaneExtensions>> create(
       boost::asio::io_context& io, const Config& config, api::ApiContext& ctx,
-      http::Router& router, std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes);
+      http::Router& router, std::shared_ptr<store::Database> db, store::SqliteNodeRepository& nodes,
+      bool ephemeral_key = false);
   ~ControlPlaneExtensions();
   void start();
   void stop();

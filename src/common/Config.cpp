@@ -281,50 +281,65 @@ const std::vector<std::string>& Config::getStringList(const std::string& name) c
 }
 
 std::string Config::render() const {
-  std::ostringstream out;
-  std::string section;
+  // One table per section, in the order sections first appear: schemas are put together from
+  // several modules (worker keys, then the shared connection limits), and TOML refuses a table
+  // defined twice, so the printed configuration must not repeat [worker].
+  std::vector<std::string> sections;
   for (const auto& key : schema_->keys()) {
-    if (key.section != section) {
-      if (!section.empty()) out << "\n";
-      section = key.section;
-      out << "[" << section << "]\n";
+    if (std::find(sections.begin(), sections.end(), key.section) == sections.end()) {
+      sections.push_back(key.section);
     }
-    out << key.key << " = ";
-    const auto& v = values_.at(key.name());
-    if (key.secret) {
-      // Masked; an unset one shows as unset ("" or []), not as a hidden value.
-      const auto* list = std::get_if<std::vector<std::string>>(&v);
-      const auto* text = std::get_if<std::string>(&v);
-      if (list != nullptr && list->empty()) {
-        out << "[]";
-      } else {
-        out << (text != nullptr && text->empty() ? "\"\"" : "\"********\"");
-      }
-    } else {
-      std::visit(
-          [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::string>) {
-              out << tomlString(x);
-            } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-              out << tomlStringList(x);
-            } else if constexpr (std::is_same_v<T, bool>) {
-              out << (x ? "true" : "false");
-            } else if constexpr (std::is_same_v<T, double>) {
-              // Shortest text that reads back as the same double (a stream's default six
-              // digits printed 1.2345678 as 1.23457).
-              char text[64];
-              auto [end, ec] = std::to_chars(text, text + sizeof text, x);
-              out << std::string_view(text, static_cast<size_t>(end - text));
-            } else {
-              out << x;
-            }
-          },
-          v);
+  }
+  std::ostringstream out;
+  for (const auto& section : sections) {
+    if (&section != &sections.front()) out << "\n";
+    out << "[" << section << "]\n";
+    for (const auto& key : schema_->keys()) {
+      if (key.section != section) continue;
+      renderKey(out, key);
     }
-    out << "\n";
   }
   return out.str();
+}
+
+void Config::renderKey(std::ostream& out, const ConfigKey& key) const {
+  const auto& v = values_.at(key.name());
+  if (key.secret) {
+    // Masked; an unset one shows as unset ("" or []), not as a hidden value. A set one is a
+    // comment, so the printed configuration loads back (without the secret).
+    const auto* list = std::get_if<std::vector<std::string>>(&v);
+    const auto* text = std::get_if<std::string>(&v);
+    if (list != nullptr && list->empty()) {
+      out << key.key << " = []";
+    } else if (text != nullptr && text->empty()) {
+      out << key.key << " = \"\"";
+    } else {
+      out << "# " << key.key << " = \"********\"  (secret, not printed)";
+    }
+  } else {
+    out << key.key << " = ";
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            out << tomlString(x);
+          } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+            out << tomlStringList(x);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out << (x ? "true" : "false");
+          } else if constexpr (std::is_same_v<T, double>) {
+            // Shortest text that reads back as the same double (a stream's default six
+            // digits printed 1.2345678 as 1.23457).
+            char text[64];
+            auto [end, ec] = std::to_chars(text, text + sizeof text, x);
+            out << std::string_view(text, static_cast<size_t>(end - text));
+          } else {
+            out << x;
+          }
+        },
+        v);
+  }
+  out << "\n";
 }
 
 std::function<std::string(const ConfigValue&)> intRange(int64_t lo, int64_t hi) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <iosfwd>
 #include <string>
 #include <variant>
 #include <vector>
@@ -67,6 +68,7 @@ class Config {
 
  private:
   Status assign(const ConfigKey& key, ConfigValue value, const std::string& origin);
+  void renderKey(std::ostream& out, const ConfigKey& key) const;
   const ConfigValue& raw(const std::string& name, ConfigType type) const;
 
   const ConfigSchema* schema_;

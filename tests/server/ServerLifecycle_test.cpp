@@ -140,5 +140,45 @@ TEST(ServerLifecycle, PrintConfigLayersFileEnvAndFlagsAndMasksSecrets) {
   EXPECT_EQ(out.find("supersecretkeyvalue"), std::string::npos) << out;
 }
 
+// Issue 20, item 7: listing the routes created a data directory, database, admin token and
+// service key.
+TEST(ServerLifecycle, PrintRoutesTouchesNothing) {
+  TempDir dir;
+  ProcessFixture p;
+  EXPECT_EQ(runToExit(p, {"server", "--print-routes", "--data-dir", dir / "data"}), 0) << p.stderrText();
+  EXPECT_NE(p.stdoutText().find("POST /api/fleet/nodes"), std::string::npos) << p.stdoutText();
+  EXPECT_FALSE(std::filesystem::exists(dir / "data"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// What --print-config prints loads back with --config and prints the same again.
+TEST(ServerLifecycle, PrintedConfigurationLoadsBack) {
+  for (const std::string command : {"server", "worker"}) {
+    TempDir dir;
+    ProcessFixture first;
+    ASSERT_EQ(runToExit(first, {command, "--print-config"},
+                        {{"NPUFLEET_AUTH_TRUSTED_KEYS", "main-backend:supersecretkeyvalue"}}),
+              0)
+        << command << ": " << first.stderrText();
+    const std::string printed = first.stdoutText();
+    EXPECT_EQ(printed.find("supersecretkeyvalue"), std::string::npos) << printed;
+    for (auto at = printed.find("\n["); at != std::string::npos; at = printed.find("\n[", at + 1)) {
+      const auto header = printed.substr(at + 1, printed.find('\n', at + 1) - at - 1);
+      EXPECT_EQ(printed.find("\n" + header + "\n", at + 1), std::string::npos)
+          << command << " prints " << header << " twice:\n" << printed;
+    }
+    std::ofstream(dir / "printed.toml") << printed;
+    ProcessFixture again;
+    ASSERT_EQ(runToExit(again, {command, "--config", dir / "printed.toml", "--print-config"}), 0)
+        << command << ": " << again.stderrText() << "\n" << printed;
+    // The masked secret is a comment, so it alone is not carried over.
+    std::string expected = printed;
+    const std::string masked = "# trusted_keys = \"********\"  (secret, not printed)";
+    ASSERT_NE(expected.find(masked), std::string::npos) << printed;
+    expected.replace(expected.find(masked), masked.size(), "trusted_keys = []");
+    EXPECT_EQ(again.stdoutText(), expected);
+  }
+}
+
 }  // namespace
 }  // namespace npufleet::testing
