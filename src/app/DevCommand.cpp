@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +170,9 @@ int runDev(const DevFlags& flags) {
   }
   const fs::path data = fs::absolute(flags.data_dir);
   const fs::path models = fs::absolute(flags.models_dir);
+  // The dev fleet's directories hold its keys, database and admin token: private to this user
+  // (0700, files 0600), as `npufleet server` makes its own; the processes started inherit it.
+  ::umask(077);
   fs::create_directories(data / "server", ec);
   if (ec) return fail("cannot create " + (data / "server").string() + ": " + ec.message());
 

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <filesystem>
+#include <sys/stat.h>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,17 @@ int generate(const GenerateArgs& a) {
   if (!key) {
     std::cerr << "error: " << key.error().message << "\n";
     return 1;
+  }
+  // A missing --dir is made, private to this user (0700), as a trusted-keys directory should be.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(a.dir, ec)) {
+    const mode_t old_mask = ::umask(077);
+    std::filesystem::create_directories(a.dir, ec);
+    ::umask(old_mask);
+    if (ec) {
+      std::cerr << "error: cannot create " << a.dir << ": " << ec.message() << "\n";
+      return 1;
+    }
   }
   const std::string path = a.dir + "/" + a.service_id + ".key";
   auto written = auth::writeKeyLine(path, key.value(), a.rotate);

@@ -1,5 +1,8 @@
 #include "common/Config.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -187,7 +190,29 @@ Status Config::loadTomlFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Error::badRequest("config file " + path + ": cannot be read", "config");
-  return loadTomlString(text.str(), "file " + path);
+  if (auto st = loadTomlString(text.str(), "file " + path); !st) return st;
+  warnIfSecretsAreReadable(path, text.str());
+  return okStatus();
+}
+
+// Key files must be 0600 (auth/KeyFile refuses others); a secret written inline in a config
+// file that other users can read is the same leak, so it is named at start-up.
+void Config::warnIfSecretsAreReadable(const std::string& path, const std::string& text) const {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return;
+  toml::table table;
+  try {
+    table = toml::parse(text, path);
+  } catch (const toml::parse_error&) {
+    return;  // loadTomlString has parsed it already
+  }
+  for (const auto& key : schema_->keys()) {
+    if (!key.secret || !table.at_path(key.name())) continue;
+    spdlog::warn(
+        "config file {} sets the secret {} but is readable by other users (mode {:o}): run chmod "
+        "600 {}, or keep the secret in a key file",
+        path, key.name(), st.st_mode & 0777, path);
+  }
 }
 
 Status Config::loadTomlString(const std::string& text, const std::string& origin) {

@@ -68,6 +68,7 @@ class Config {
 
  private:
   Status assign(const ConfigKey& key, ConfigValue value, const std::string& origin);
+  void warnIfSecretsAreReadable(const std::string& path, const std::string& text) const;
   void renderKey(std::ostream& out, const ConfigKey& key) const;
   const ConfigValue& raw(const std::string& name, ConfigType type) const;
 

@@ -137,8 +137,15 @@ bool ModelRegistry::known(const std::string& name) {
   return slots_.contains(name);
 }
 
+namespace {
+// Callers see the name, not where the models live on the worker's disk.
+Error unknownModel(const std::string& name) {
+  return Error::notFound("no model named '" + name + "' in the worker's models directory");
+}
+}  // namespace
+
 Status ModelRegistry::load(const std::string& name) {
-  if (!known(name)) return Error::notFound("no model named '" + name + "' in " + dir_);
+  if (!known(name)) return unknownModel(name);
   std::lock_guard load_lock(load_mu_);
   std::string path;
   {
@@ -171,7 +178,7 @@ Status ModelRegistry::load(const std::string& name) {
 }
 
 Status ModelRegistry::unload(const std::string& name) {
-  if (!known(name)) return Error::notFound("no model named '" + name + "' in " + dir_);
+  if (!known(name)) return unknownModel(name);
   std::lock_guard lock(mu_);
   auto& slot = slots_.at(name);
   if (!slot.model) return Error::conflict("model '" + name + "' is not loaded", "model");

@@ -182,3 +182,60 @@ TEST(ServerLifecycle, PrintedConfigurationLoadsBack) {
 
 }  // namespace
 }  // namespace npufleet::testing
+
+namespace npufleet::testing {
+namespace {
+
+std::filesystem::perms permsOf(const std::filesystem::path& p) {
+  return std::filesystem::status(p).permissions() & std::filesystem::perms::all;
+}
+
+TEST(ServerLifecycle, KeysGenerateMakesAMissingDirectoryPrivate) {
+  TempDir dir;
+  ProcessFixture p;
+  const std::filesystem::path keys = dir / "new/trusted-keys";
+  ASSERT_EQ(runToExit(p, {"keys", "generate", "--service-id", "main-backend", "--dir", keys}), 0)
+      << p.stderrText();
+  EXPECT_EQ(permsOf(dir / "new"), std::filesystem::perms::owner_all);
+  EXPECT_EQ(permsOf(keys), std::filesystem::perms::owner_all);
+  EXPECT_EQ(permsOf(keys / "main-backend.key"),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// A port free a moment ago (npufleet dev needs a fixed one: its workers take the next ports).
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(ServerLifecycle, TheDevFleetsDirectoriesArePrivate) {
+  TempDir dir;
+  ProcessFixture p;
+  ProcessFixture::Options o{NPUFLEET_BINARY,
+                            {"dev", "--workers", "1", "--port", std::to_string(freePort()),
+                             "--data-dir", dir / "dev", "--models-dir",
+                             std::string(NPUFLEET_SOURCE_DIR) + "/models/samples"},
+                            {},
+                            ""};
+  ASSERT_TRUE(p.start(std::move(o))) << p.stderrText();
+  // The directories are made before any process starts; wait for the key written in them.
+  const std::filesystem::path dev = dir / "dev";
+  for (int i = 0; i < 200 && !std::filesystem::exists(dev / "keys" / "service.key"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  p.stop();
+  for (const auto& d : {dev, dev / "server", dev / "keys"}) {
+    ASSERT_TRUE(std::filesystem::exists(d)) << d << p.stderrText();
+    EXPECT_EQ(permsOf(d), std::filesystem::perms::owner_all) << d;
+  }
+}
+
+}  // namespace
+}  // namespace npufleet::testing

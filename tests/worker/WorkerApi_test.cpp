@@ -179,6 +179,16 @@ TEST_F(WorkerApiTest, UnknownModelIs404AndUnloadedIs409) {
   EXPECT_EQ(w_.call("POST", "/inference", mlpBody(1)).response.status, 409);
 }
 
+TEST_F(WorkerApiTest, A404DoesNotShowWhereTheModelsLiveOnDisk) {
+  startWorker();
+  for (const auto& r : {w_.call("POST", "/models/nope/load").response,
+                        w_.call("DELETE", "/models/nope").response,
+                        w_.call("POST", "/inference", mlpBody(1, "nope")).response}) {
+    EXPECT_EQ(r.status, 404) << r.body;
+    EXPECT_EQ(r.body.find(w_.modelsDir()), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(WorkerApiTest, AutoLoadLoadsOnFirstInference) {
   startWorker({{"NPUFLEET_WORKER_AUTO_LOAD", "true"}});
   auto r = w_.call("POST", "/inference", mlpBody(1));

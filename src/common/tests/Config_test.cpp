@@ -5,12 +5,15 @@
 #include "common/Config.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -78,6 +81,51 @@ TEST(Config, AFileLoadsAsItsText) {
   EXPECT_EQ(from_file.getString("worker.models_dir"), "\nmodels");
   EXPECT_EQ(from_file.getString("worker.models_dir"), from_text.getString("worker.models_dir"));
   EXPECT_FALSE(from_file.loadTomlFile(path.string()).ok());  // gone: a clear error
+}
+
+}  // namespace
+}  // namespace npufleet
+
+namespace npufleet {
+namespace {
+
+// The warnings spdlog's default logger writes while `body` runs.
+template <class F>
+std::string warningsDuring(F body) {
+  std::ostringstream out;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  spdlog::set_default_logger(capture);
+  body();
+  spdlog::set_default_logger(previous);
+  return out.str();
+}
+
+TEST(Config, AnInlineSecretInAFileOthersCanReadIsWarnedAbout) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("npufleet-config-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream f(path);
+    f << "[auth]\ntrusted_keys = [\"main-backend:0123456789abcdef0123\"]\n";
+  }
+  const ConfigSchema s = schema();
+  std::filesystem::permissions(path, std::filesystem::perms(0644));
+  const std::string readable = warningsDuring([&] {
+    Config c(s);
+    ASSERT_TRUE(c.loadTomlFile(path.string()).ok());
+  });
+  EXPECT_NE(readable.find("auth.trusted_keys"), std::string::npos) << readable;
+  EXPECT_NE(readable.find("readable by other users"), std::string::npos) << readable;
+  EXPECT_EQ(readable.find("0123456789abcdef"), std::string::npos) << "never the secret itself";
+
+  std::filesystem::permissions(path, std::filesystem::perms(0600));
+  const std::string private_file = warningsDuring([&] {
+    Config c(s);
+    ASSERT_TRUE(c.loadTomlFile(path.string()).ok());
+  });
+  EXPECT_EQ(private_file, "");
+  std::filesystem::remove(path);
 }
 
 }  // namespace
