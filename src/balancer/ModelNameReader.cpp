@@ -24,6 +24,9 @@ class ModelNameHandler {
   std::optional<std::string> model;  // a string value of `model` (null: absent)
   std::optional<std::string> modelId;
   bool modelNotString = false;
+  int modelKeys = 0;    // top-level `model` keys seen
+  int modelIdKeys = 0;  // top-level `model_id` keys seen
+  std::optional<std::string> duplicate;  // the first of them seen twice
 
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
@@ -54,6 +57,10 @@ class ModelNameHandler {
     if (depth_ != 1) return true;
     key_.append(s);
     current_ = key_ == "model" ? Key::kModel : key_ == "model_id" ? Key::kModelId : Key::kOther;
+    if (current_ != Key::kOther) {
+      auto& seen = current_ == Key::kModel ? modelKeys : modelIdKeys;
+      if (++seen > 1) duplicate = key_;
+    }
     key_.clear();
     return true;
   }
@@ -94,7 +101,7 @@ class ModelNameHandler {
 
  private:
   // A top-level value of another type than string (or null): for `model` an error, for
-  // `model_id` ignored as the whole-document reading ignored it. The last duplicate key wins.
+  // `model_id` ignored as the whole-document reading ignored it.
   bool nonString() {
     if (depth_ == 1 && current_ == Key::kModel) {
       model.reset();
@@ -122,6 +129,12 @@ Result<std::string> readModelName(std::string_view body) {
   if (ec) return Error::badRequest("request body is not valid JSON: " + ec.message(), "body");
   const ModelNameHandler& h = parser.handler();
   if (!h.rootIsObject) return Error::badRequest("request body must be a JSON object", "body");
+  // As every other request body (common/Json): a second `model` would route on one value while
+  // the worker reads, or refuses, the other.
+  if (h.duplicate) {
+    return Error::badRequest("duplicate key '" + *h.duplicate + "' in the request body",
+                             *h.duplicate);
+  }
   if (h.modelNotString) return Error::badRequest("'model' must be a string", "model");
   std::optional<std::string> name = h.model ? h.model : h.modelId;
   if (!name || name->empty()) return Error::badRequest("'model' is required", "model");

@@ -61,3 +61,22 @@ TEST(ModelNameReaderTest, TheWholeBodyMustBeOneJsonObject) {
 
 }  // namespace
 }  // namespace npufleet::balancer
+
+namespace npufleet::balancer {
+namespace {
+
+TEST(ModelNameReaderTest, ATopLevelModelGivenTwiceIsRefusedNamingIt) {
+  for (const char* body : {R"({"model":"a","model":"b"})", R"({"model_id":"a","model_id":"b"})",
+                           R"({"model":"a","inputs":{},"model":null})"}) {
+    auto r = readModelName(body);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_NE(r.error().message.find("duplicate key"), std::string::npos) << body;
+    EXPECT_EQ(r.error().field.substr(0, 5), "model") << body;
+  }
+  // One of each, and the same key nested, are not duplicates.
+  EXPECT_EQ(*readModelName(R"({"model":"a","model_id":"b"})"), "a");
+  EXPECT_EQ(*readModelName(R"({"model":"a","inputs":{"model":"x","m":{"model":"y"}}})"), "a");
+}
+
+}  // namespace
+}  // namespace npufleet::balancer
