@@ -184,7 +184,7 @@ Result<std::string> WorkerAddressPolicy::canonical(const std::string& address, i
   unsigned char v6[16];
   if (inet_pton(AF_INET6, bare.c_str(), v6) == 1) {
     static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const unsigned char kCompat[12] = {};
+    static const unsigned char kCompat[16] = {};  // all zero; compared over 12 and 15 bytes
     static const unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     const bool zero_or_one = std::memcmp(v6, kCompat, 15) == 0 && v6[15] <= 1;
     if (std::memcmp(v6, kMapped, 12) == 0 || (std::memcmp(v6, kCompat, 12) == 0 && !zero_or_one)) {
