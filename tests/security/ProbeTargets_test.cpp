@@ -71,18 +71,8 @@ class HtmlService {
   std::thread thread_;
 };
 
-class ProbeTargetsTest : public ::testing::Test {
+class ProbeTargetsTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() {
-    harness = new ServerHarness();
-    harness->start();
-  }
-  static void TearDownTestSuite() {
-    delete harness;
-    harness = nullptr;
-  }
-  static ServerHarness* harness;
-
   static HttpReply probe(const std::string& ip, int port) {
     return harness->call("POST", "/api/npu/probe",
                          R"({"ip":")" + ip + R"(","npuPort":)" + std::to_string(port) + "}");
@@ -93,7 +83,6 @@ class ProbeTargetsTest : public ::testing::Test {
     return details.empty() ? "" : std::string(details[0].at("field").as_string());
   }
 };
-ServerHarness* ProbeTargetsTest::harness = nullptr;
 
 TEST_F(ProbeTargetsTest, ProbeAndRegistrationRefuseMetadataLinkLocalUnspecifiedAndNotations) {
   for (std::string bad : {"169.254.169.254", "0.0.0.0", "0x7f000001", "2130706433",

@@ -10,18 +10,8 @@
 namespace npufleet::testing {
 namespace {
 
-class ServerApiTest : public ::testing::Test {
+class ServerApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() {
-    harness = new ServerHarness();
-    harness->start();
-  }
-  static void TearDownTestSuite() {
-    delete harness;
-    harness = nullptr;
-  }
-  static ServerHarness* harness;
-
   HttpReply call(const std::string& m, const std::string& t, const std::string& b = {},
                  const std::string& token = "<admin>") {
     return harness->call(m, t, b, token);
@@ -38,7 +28,6 @@ class ServerApiTest : public ::testing::Test {
     return details.empty() ? "" : std::string(details[0].at("field").as_string());
   }
 };
-ServerHarness* ServerApiTest::harness = nullptr;
 
 TEST_F(ServerApiTest, ProcessEndpointsNeedNoToken) {
   EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);

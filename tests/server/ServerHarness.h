@@ -48,4 +48,19 @@ class ServerHarness {
   std::vector<std::string> extra_;
 };
 
+// A suite whose tests share one server process, started before the first and stopped after the
+// last.
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    harness = new ServerHarness();
+    harness->start();
+  }
+  static void TearDownTestSuite() {
+    delete harness;
+    harness = nullptr;
+  }
+  static inline ServerHarness* harness = nullptr;
+};
+
 }  // namespace npufleet::testing
