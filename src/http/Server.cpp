@@ -878,6 +878,15 @@ Result<BoundEndpoint> Server::start() {
              .Help("Connections answered 503 and closed at accept, by reason (max_connections, "
                    "unauthenticated_total, unauthenticated_per_address, no_descriptors)")
              .Register(*impl_->registry);
+    // Every reason's series now, at 0: the set is fixed, a scrape shows each before the first
+    // refusal, and nothing is created while the process is out of descriptors (where even the
+    // sanitizers' own checks fail: UBSan's vptr check needs a pipe).
+    for (const auto refusal : {ConnectionAdmission::Refusal::kMaxConnections,
+                               ConnectionAdmission::Refusal::kUnauthenticatedTotal,
+                               ConnectionAdmission::Refusal::kUnauthenticatedPerAddress}) {
+      impl_->refused_connections->Add({{"reason", std::string(ConnectionAdmission::label(refusal))}});
+    }
+    impl_->refused_connections->Add({{"reason", "no_descriptors"}});
     impl_->open_gauge = &prometheus::BuildGauge()
                              .Name("npufleet_http_open_connections")
                              .Help("Connections open now")
