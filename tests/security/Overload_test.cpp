@@ -231,6 +231,13 @@ TEST(OverloadTest, ControlPlaneMetricsLabelAnUnknownMethodAsOtherAndUnknownPaths
 // "accept failed" lines a second; one that backs off logs a handful, refuses some of the
 // waiting clients with 503 (its reserve descriptor), and serves again once descriptors free up.
 TEST(OverloadTest, WorkerOutOfDescriptorsBacksOffRefusesCleanlyAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer build's UBSan checks a dynamic type the first time it meets it by reading
+  // memory through a pipe, which it cannot open once descriptors have run out: it then reports
+  // an "invalid vptr" wherever that happens (an error_category, a metrics family) and stops the
+  // worker. The default build runs this test (make test).
+  GTEST_SKIP() << "needs descriptors to run out, which the ASan+UBSan runtime cannot survive";
+#endif
   WorkerHarness worker;
   worker.open_files_limit = 128;
   std::string error;
