@@ -49,21 +49,15 @@ void accept(const VerifiedCaller& caller, http::Request& req) {
 
 // Plain functions rather than capturing lambda coroutines: the coroutine frame owns copies of
 // the shared pointers, whatever happens to the std::function that started it.
-boost::asio::awaitable<std::optional<http::Response>> authenticate(
-    std::shared_ptr<const SignatureVerifier> verifier, std::shared_ptr<FailureLimiter> limiter,
-    std::shared_ptr<const ServiceAuthOptions> options, http::Request& req) {
-  if (exempt(*options, req)) co_return std::nullopt;
-  auto verified = verifier->verify(req);
-  if (!verified) co_return refusal(verified.error(), limiter.get(), req);
-  accept(*verified, req);
-  co_return std::nullopt;
-}
+// `check` is SignatureVerifier::verify (the whole request) or verifyHead (all but the digest).
+using VerifierCheck = Result<VerifiedCaller> (SignatureVerifier::*)(const http::Request&) const;
 
-boost::asio::awaitable<std::optional<http::Response>> authenticateHead(
-    std::shared_ptr<const SignatureVerifier> verifier, std::shared_ptr<FailureLimiter> limiter,
-    std::shared_ptr<const ServiceAuthOptions> options, http::Request& req) {
+boost::asio::awaitable<std::optional<http::Response>> authenticate(
+    std::shared_ptr<const SignatureVerifier> verifier, VerifierCheck check,
+    std::shared_ptr<FailureLimiter> limiter, std::shared_ptr<const ServiceAuthOptions> options,
+    http::Request& req) {
   if (exempt(*options, req)) co_return std::nullopt;
-  auto verified = verifier->verifyHead(req);
+  auto verified = ((*verifier).*check)(req);
   if (!verified) co_return refusal(verified.error(), limiter.get(), req);
   accept(*verified, req);
   co_return std::nullopt;
@@ -93,7 +87,7 @@ http::Middleware makeServiceAuthMiddleware(std::shared_ptr<const SignatureVerifi
   auto opts = std::make_shared<const ServiceAuthOptions>(std::move(options));
   return [verifier = std::move(verifier), limiter = std::move(limiter), opts](
              http::Request& req, const http::Route&) {
-    return authenticate(verifier, limiter, opts, req);
+    return authenticate(verifier, &SignatureVerifier::verify, limiter, opts, req);
   };
 }
 
@@ -103,7 +97,7 @@ ServiceAuthHooks makeServiceAuthHooks(std::shared_ptr<const SignatureVerifier> v
   auto opts = std::make_shared<const ServiceAuthOptions>(std::move(options));
   ServiceAuthHooks hooks;
   hooks.before_body = [verifier, limiter, opts](http::Request& req, const http::Route&) {
-    return authenticateHead(verifier, limiter, opts, req);
+    return authenticate(verifier, &SignatureVerifier::verifyHead, limiter, opts, req);
   };
   hooks.after_body = [limiter, opts](http::Request& req, const http::Route&) {
     return authenticateBody(limiter, opts, req);
