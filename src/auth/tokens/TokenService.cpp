@@ -98,9 +98,10 @@ std::string networkOf(const std::string& address) {
 
 }  // namespace
 
-bool TokenService::limited(const std::string& address) {
+bool TokenService::recordFailure(const std::string& address) {
   std::lock_guard lock(mu_);
   const auto now = clock_.steadyNow();
+  const std::string network = "net:" + networkOf(address);
   auto over = [&](const std::string& key, int max) {
     auto it = failures_.find(key);
     if (it == failures_.end()) return false;
@@ -110,14 +111,10 @@ bool TokenService::limited(const std::string& address) {
     }
     return it->second.count >= max;
   };
-  return over(address, kMaxFailures) || over("net:" + networkOf(address), kMaxNetworkFailures);
-}
-
-void TokenService::recordFailure(const std::string& address) {
-  std::lock_guard lock(mu_);
-  const auto now = clock_.steadyNow();
+  const bool was_limited = over(address, kMaxFailures) || over(network, kMaxNetworkFailures);
   countFailure(address, now);
-  countFailure("net:" + networkOf(address), now);
+  countFailure(network, now);
+  return was_limited;
 }
 
 void TokenService::countFailure(const std::string& key, std::chrono::steady_clock::time_point now) {
@@ -229,9 +226,7 @@ Result<UserToken> TokenService::authenticate(std::string_view bearer, const std:
   }
   // A failed guess. The limit is checked before this one is counted: the first 20 failures
   // of a window are 401, every later one 429.
-  const bool was_limited = limited(address);
-  recordFailure(address);
-  if (was_limited) {
+  if (recordFailure(address)) {
     return Error{ErrorCode::kTooManyRequests,
                  "too many failed authentication attempts from this address; try again later", {}};
   }

@@ -62,8 +62,9 @@ class TokenService {
   // The token with this hash (revoked ones too), from the cache or the repository.
   Result<std::optional<UserToken>> find(const std::string& hash);
   void touchIfDue(const UserToken& token);
-  bool limited(const std::string& address);
-  void recordFailure(const std::string& address);
+  // Counts a failure for the address and its network; true when either was over its limit
+  // already (this failure is then answered 429).
+  bool recordFailure(const std::string& address);
   void countFailure(const std::string& key, std::chrono::steady_clock::time_point now);
 
   TokenRepository& repo_;
