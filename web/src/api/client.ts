@@ -4,6 +4,10 @@
 import type {
   ApiErrorDetail,
   AuditPage,
+  AuditQuery,
+  FleetOverview,
+  TimelineEvent,
+  TimelineType,
   DetectResult,
   FleetNode,
   HistoryWindow,
@@ -51,6 +55,12 @@ const SLOW_TIMEOUT_MS = 45_000
 
 let token: string | null = null
 let onUnauthorized: (() => void) | null = null
+let onReachability: ((reachable: boolean) => void) | null = null
+
+/** Told after every call whether the server answered at all (any HTTP status) or not. */
+export function setReachabilityHandler(fn: ((reachable: boolean) => void) | null): void {
+  onReachability = fn
+}
 
 export function setApiToken(t: string | null): void {
   token = t
@@ -120,6 +130,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   try {
     res = await fetch(buildUrl(path, opts.query), { method, headers, body, signal: controller.signal })
   } catch (e) {
+    onReachability?.(false)
     if (controller.signal.aborted) {
       throw new ApiError(0, 'timeout', `No answer from the server within ${Math.round(timeoutMs / 1000)} s`)
     }
@@ -127,6 +138,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   } finally {
     clearTimeout(timer)
   }
+  onReachability?.(true)
   if (!res.ok) {
     const err = await parseError(res)
     if (res.status === 401 && token && onUnauthorized) onUnauthorized()
@@ -158,8 +170,8 @@ export const api = {
   drain: (id: string) => request<FleetNode>('POST', `/api/fleet/nodes/${enc(id)}/drain`),
   undrain: (id: string) => request<FleetNode>('POST', `/api/fleet/nodes/${enc(id)}/undrain`),
 
-  audit: (page = 1, perPage = 25) =>
-    request<AuditPage>('GET', '/api/audit', { query: { page, per_page: perPage } }),
+  audit: (page = 1, perPage = 25, filters: AuditQuery = {}) =>
+    request<AuditPage>('GET', '/api/audit', { query: { page, per_page: perPage, ...filters } }),
 
   npuStatus: (id: string) => request<NpuStatus>('GET', `/api/nodes/${enc(id)}/npu/status`),
   npuNodes: () => request<{ nodes: NpuNodeEntry[] }>('GET', '/api/npu/nodes'),
@@ -188,6 +200,11 @@ export const api = {
   saveLoadBalancing: (body: LoadBalancingConfig) =>
     request<LoadBalancingConfig>('POST', '/api/npu/load-balancing', { body }),
   routingStats: () => request<RoutingStats>('GET', '/api/npu/routing/stats'),
+  overview: () => request<FleetOverview>('GET', '/api/npu/overview', { query: { window: '1h' } }),
+  timeline: (opts: { limit?: number; types?: TimelineType[]; node?: string } = {}) =>
+    request<{ events: TimelineEvent[] }>('GET', '/api/npu/timeline', {
+      query: { limit: opts.limit ?? 200, type: opts.types?.length ? opts.types.join(',') : undefined, node: opts.node },
+    }),
 }
 
 export function errorMessage(e: unknown): string {

@@ -11,6 +11,7 @@ export const FLEET_EVENT_TYPES: FleetEventType[] = [
   'node.capabilities',
   'node.updated',
   'node.deleted',
+  'fleet.metrics',
 ]
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed'

@@ -55,3 +55,43 @@ export function clampPercent(n: number | null | undefined): number {
   if (n === null || n === undefined || !Number.isFinite(n)) return 0
   return Math.min(100, Math.max(0, n))
 }
+
+/** A duration in words: "45 s", "3 min", "2 h", "4 d". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 60) return `${s} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min`
+  if (s < 86400) return `${Math.floor(s / 3600)} h`
+  return `${Math.floor(s / 86400)} d`
+}
+
+/** "offline for 3 min: connection refused"; the parts that are not known are left out. */
+export function statusPhrase(
+  status: string,
+  since: string | null | undefined,
+  reason: string | null | undefined,
+  now = Date.now(),
+): string {
+  const d = toDate(since)
+  let out = d ? `${status} for ${formatDuration(now - d.getTime())}` : status
+  if (reason && reason.trim()) out += `: ${reason.trim()}`
+  return out
+}
+
+/** ISO-8601 in UTC without milliseconds: 2026-02-04T10:00:00Z. */
+export function formatIso(t: string | number | null | undefined): string {
+  const d = toDate(t)
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '—'
+}
+
+/** A rate as a percentage with one decimal: 0.0123 -> "1.2%". */
+export function formatRate(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  const p = n * 100
+  return `${p === 0 ? 0 : p < 10 ? p.toFixed(1) : Math.round(p)}%`
+}
+
+export function formatPerSec(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—'
+  return `${n >= 100 ? Math.round(n) : Number(n.toFixed(1))} /s`
+}

@@ -4,12 +4,17 @@
 // averages) are computed in one place.
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, ApiError, errorMessage } from '@/api/client'
+import { api, ApiError, errorMessage, setReachabilityHandler } from '@/api/client'
 import { FleetEventStream, type StreamState } from '@/api/events'
 import { NODE_ROLES, NPU_WORKER_ROLE } from '@/constants/node-roles'
 import type {
+  AuditQuery,
   BulkProgressItem,
   FleetEvent,
+  FleetFigures,
+  FleetMetricsEvent,
+  NodeLiveFigures,
+  TimelineType,
   FleetNode,
   HistoryWindow,
   LoadBalancingConfig,
@@ -39,13 +44,40 @@ const NODE_FIELDS: readonly (keyof FleetNode)[] = [
   'detectionError',
 ]
 
+/** NpuStatus fields a live event may carry and that replace the known value. */
+const NPU_PATCH_FIELDS = [
+  'loadedModels',
+  'queueDepth',
+  'lastHealthCheck',
+  'lastProbe',
+  'detectionStatus',
+  'detectionError',
+  'status',
+  'statusReason',
+  'statusSince',
+  'stale',
+  'device',
+  'running',
+  'utilization',
+  'metrics',
+] as const
+
 const PAGE_SIZE = 200
 const BULK_CONCURRENCY = 4
 
+export type BulkKind = 'detect' | 'refresh' | 'drain' | 'undrain' | 'load' | 'unload' | 'remove-role'
+
 export interface BulkRun {
-  kind: 'detect' | 'refresh'
+  kind: BulkKind
+  /** The model of a load/unload run. */
+  model?: string
   items: BulkProgressItem[]
   running: boolean
+}
+
+/** Live figures of one node at the time of one fleet.metrics event. */
+export interface LiveSample extends NodeLiveFigures {
+  at: string
 }
 
 export const useFleetStore = defineStore('fleet', () => {
@@ -69,6 +101,15 @@ export const useFleetStore = defineStore('fleet', () => {
 
   const lastUpdatedAt = ref<number | null>(null)
   const streamState = ref<StreamState>('closed')
+  /** False after a call that got no answer at all; true again after the next answer. */
+  const apiReachable = ref(true)
+  /** Fleet-wide figures of the last fleet.metrics event (null before the first). */
+  const fleetFigures = ref<FleetFigures | null>(null)
+  const fleetFiguresAt = ref<string | null>(null)
+  /** Per-node figures of the last fleet.metrics event. */
+  const liveFigures = ref(new Map<string, LiveSample>())
+  /** Counts fleet.metrics events, so views can append a chart point per event. */
+  const metricsSeq = ref(0)
   const bulk = ref<BulkRun | null>(null)
   let stream: FleetEventStream | null = null
 
@@ -172,7 +213,7 @@ export const useFleetStore = defineStore('fleet', () => {
     if (typeof fields.utilization === 'number' && next.capabilities) {
       next.capabilities = { ...next.capabilities, utilization: fields.utilization }
     }
-    for (const key of ['loadedModels', 'queueDepth', 'lastHealthCheck', 'detectionStatus', 'detectionError', 'status', 'metrics'] as const) {
+    for (const key of NPU_PATCH_FIELDS) {
       if (key in fields) (next as unknown as Record<string, unknown>)[key] = fields[key]
     }
     npuStatuses.value.set(id, next)
@@ -184,6 +225,9 @@ export const useFleetStore = defineStore('fleet', () => {
     const { nodeId, ...fields } = ev.data
     touch()
     switch (ev.type) {
+      case 'fleet.metrics':
+        applyMetrics(ev.data as unknown as FleetMetricsEvent)
+        return true
       case 'node.deleted':
         removeNodeLocal(nodeId)
         return true
@@ -211,13 +255,70 @@ export const useFleetStore = defineStore('fleet', () => {
           void fetchNode(nodeId).catch(() => undefined)
           return false
         }
-        if (npuStatuses.value.has(nodeId) && 'status' in source) patchNpuStatus(nodeId, { status: source.status })
+        if (npuStatuses.value.has(nodeId) && 'status' in source) {
+          const patch = pick(source, ['status', 'statusReason', 'statusSince', 'lastProbe', 'lastHealthCheck', 'stale'])
+          if (!('stale' in patch)) patch.stale = source.status === 'offline' || source.status === 'unknown'
+          patchNpuStatus(nodeId, patch)
+        }
         const isNpu = nodeById(nodeId)?.roles.includes(NPU_WORKER_ROLE) ?? false
         if (isNpu && !wasNpu) void fetchNpuStatus(nodeId).catch(() => undefined)
         return true
       }
     }
     return false
+  }
+
+  /**
+   * Applies the live figures of one fleet.metrics event to the fleet figures, each node's
+   * status and utilization/queue, and the router's per-node stats, so cards, tiles, the
+   * details panel and the overview show what is happening now.
+   */
+  function applyMetrics(ev: FleetMetricsEvent) {
+    if (!ev || typeof ev !== 'object') return
+    const at = typeof ev.at === 'string' ? ev.at : new Date().toISOString()
+    if (ev.fleet && typeof ev.fleet === 'object') {
+      fleetFigures.value = { ...ev.fleet }
+      fleetFiguresAt.value = at
+    }
+    const list = Array.isArray(ev.nodes) ? ev.nodes : []
+    const byId = new Map(nodes.value.map((n, i) => [n.id, i]))
+    const nextLive = new Map(liveFigures.value)
+    for (const f of list) {
+      if (!f || typeof f.nodeId !== 'string') continue
+      const i = byId.get(f.nodeId)
+      if (i === undefined) continue
+      nextLive.set(f.nodeId, { ...f, at })
+      const node = nodes.value[i]
+      if (f.status && node.status !== f.status) nodes.value.splice(i, 1, { ...node, status: f.status })
+      const prev = npuStatuses.value.get(f.nodeId)
+      if (prev) {
+        const next: NpuStatus = { ...prev, queueDepth: f.queueDepth ?? prev.queueDepth, running: f.running, utilization: f.utilization }
+        if (f.status) {
+          next.status = f.status
+          next.stale = f.status === 'offline' || f.status === 'unknown'
+        }
+        if (prev.capabilities && typeof f.utilization === 'number') {
+          next.capabilities = { ...prev.capabilities, utilization: f.utilization }
+          npuCapabilities.value.set(f.nodeId, next.capabilities)
+        }
+        if (prev.metrics && typeof f.running === 'number') {
+          next.metrics = { ...prev.metrics, running: f.running, queued: f.queueDepth ?? prev.metrics.queued }
+        }
+        npuStatuses.value.set(f.nodeId, next)
+      }
+    }
+    liveFigures.value = nextLive
+    if (routingStats.value) {
+      const figures = new Map(list.map((f) => [f.nodeId, f]))
+      routingStats.value = {
+        ...routingStats.value,
+        nodes: routingStats.value.nodes.map((r) => {
+          const f = figures.get(r.nodeId)
+          return f ? { ...r, inFlight: f.inFlight ?? r.inFlight, requestsPerSec: f.requestsPerSec } : r
+        }),
+      }
+    }
+    metricsSeq.value++
   }
 
   // ---- actions: nodes ---------------------------------------------------------------
@@ -314,8 +415,16 @@ export const useFleetStore = defineStore('fleet', () => {
     return node
   }
 
-  function fetchAudit(page = 1, perPage = 25) {
-    return api.audit(page, perPage)
+  function fetchAudit(page = 1, perPage = 25, filters: AuditQuery = {}) {
+    return api.audit(page, perPage, filters)
+  }
+
+  function fetchOverview() {
+    return api.overview()
+  }
+
+  function fetchTimeline(opts: { limit?: number; types?: TimelineType[]; node?: string } = {}) {
+    return api.timeline(opts)
   }
 
   // ---- actions: NPU -----------------------------------------------------------------
@@ -417,10 +526,11 @@ export const useFleetStore = defineStore('fleet', () => {
   }
 
   // ---- bulk operations with per-node progress ---------------------------------------
-  async function runBulk(kind: BulkRun['kind'], targets: FleetNode[], work: (n: FleetNode) => Promise<unknown>) {
+  async function runBulk(kind: BulkKind, targets: FleetNode[], work: (n: FleetNode) => Promise<unknown>, model?: string) {
     if (bulk.value?.running) return bulk.value
     bulk.value = {
       kind,
+      model,
       running: true,
       items: targets.map((n) => ({ nodeId: n.id, name: n.name, state: 'queued' as const })),
     }
@@ -460,6 +570,20 @@ export const useFleetStore = defineStore('fleet', () => {
     return runBulk('refresh', npuNodes.value, (n) => fetchNpuStatus(n.id))
   }
 
+  /** Runs one action on the chosen nodes with per-node progress in `bulk`. */
+  function bulkAction(kind: Exclude<BulkKind, 'refresh'>, nodeIds: string[], model?: string) {
+    const targets = nodeIds.map((id) => nodeById(id)).filter((n): n is FleetNode => !!n)
+    const work: Record<typeof kind, (n: FleetNode) => Promise<unknown>> = {
+      detect: (n) => detectNode(n.id),
+      drain: (n) => drainNode(n.id),
+      undrain: (n) => undrainNode(n.id),
+      load: (n) => loadModel(n.id, model ?? ''),
+      unload: (n) => unloadModel(n.id, model ?? ''),
+      'remove-role': (n) => removeNpuRole(n.id),
+    }
+    return runBulk(kind, targets, work[kind], model)
+  }
+
   // ---- loading and live updates -----------------------------------------------------
   async function loadAll() {
     await Promise.all([fetchRoles(), fetchNodes()])
@@ -468,6 +592,9 @@ export const useFleetStore = defineStore('fleet', () => {
 
   function startLive(token: string) {
     stopLive()
+    setReachabilityHandler((ok) => {
+      if (apiReachable.value !== ok) apiReachable.value = ok
+    })
     let hadOpened = false
     stream = new FleetEventStream({
       url: '/api/events',
@@ -502,6 +629,10 @@ export const useFleetStore = defineStore('fleet', () => {
     routingStats.value = null
     bulk.value = null
     lastUpdatedAt.value = null
+    fleetFigures.value = null
+    fleetFiguresAt.value = null
+    liveFigures.value = new Map()
+    apiReachable.value = true
   }
 
   return {
@@ -519,6 +650,11 @@ export const useFleetStore = defineStore('fleet', () => {
     routingStats,
     lastUpdatedAt,
     streamState,
+    apiReachable,
+    fleetFigures,
+    fleetFiguresAt,
+    liveFigures,
+    metricsSeq,
     bulk,
     npuNodes,
     nonNpuNodes,
@@ -541,6 +677,10 @@ export const useFleetStore = defineStore('fleet', () => {
     drainNode,
     undrainNode,
     fetchAudit,
+    fetchOverview,
+    fetchTimeline,
+    bulkAction,
+    applyMetrics,
     fetchNpuStatus,
     fetchNpuNodes,
     fetchNpuSummary,

@@ -92,6 +92,109 @@ export interface NpuStatus {
   detectionError?: string | null
   status?: NodeStatus
   metrics?: NpuMetrics | null
+  /** Why the node has its status, e.g. "connection refused" (contract 21 section 1). */
+  statusReason?: string
+  statusSince?: string | null
+  /** The last probe attempt, failed or not; lastHealthCheck is the last successful one. */
+  lastProbe?: ProbeAttempt | null
+  running?: number
+  utilization?: number
+  device?: DeviceTelemetry | null
+  /** True when offline/unknown: the figures are the last known, not current. */
+  stale?: boolean
+  deviceName?: string
+  latencyMs?: number
+}
+
+export interface ProbeAttempt {
+  at: string
+  ok: boolean
+  error: string | null
+  latencyMs: number
+}
+
+export interface DeviceTelemetry {
+  name: string
+  /** host: RAM of the machine (CPU workers); device: memory of the GPU/NPU. */
+  memoryKind: 'host' | 'device'
+  /** The memory is the host's, shared: not a per-node capacity. */
+  sharedHostMemory: boolean
+  memoryTotalGb: number | null
+  memoryUsedGb: number | null
+  temperatureC: number | null
+  powerW: number | null
+  frequencyMhz: number | null
+  maxFrequencyMhz: number | null
+  utilizationSource: 'device' | 'engine' | null
+}
+
+/** Fleet-wide live figures (fleet.metrics' "fleet", overview's "current"). */
+export interface FleetFigures {
+  requestsPerSec: number
+  p50Ms: number | null
+  p95Ms: number | null
+  errorRate: number
+  avgUtilization: number
+  inFlight: number
+  queueDepth: number
+  running: number
+  online: number
+  total: number
+}
+
+export interface NodeLiveFigures {
+  nodeId: string
+  status: NodeStatus
+  utilization: number
+  queueDepth: number
+  running: number
+  inFlight: number
+  requestsPerSec: number
+  p50Ms: number | null
+  p95Ms: number | null
+  errorRate: number
+}
+
+export interface FleetMetricsEvent {
+  nodeId: ''
+  at: string
+  fleet: FleetFigures
+  nodes: NodeLiveFigures[]
+}
+
+export interface OverviewPoint {
+  t: string
+  requestsPerSec: number
+  p50Ms: number | null
+  p95Ms: number | null
+  errorRate: number
+  avgUtilization: number
+}
+
+export interface FleetOverview {
+  window: '1h'
+  intervalSec: number
+  current: FleetFigures
+  points: OverviewPoint[]
+}
+
+export type TimelineType = 'status' | 'ejection' | 'detection' | 'config'
+
+export interface TimelineEvent {
+  at: string
+  type: TimelineType
+  nodeId: string | null
+  nodeName: string | null
+  summary: string
+  detail: Record<string, unknown>
+}
+
+export interface AuditQuery {
+  action?: string
+  actor?: string
+  target?: string
+  since?: string
+  until?: string
 }
 
 export interface NpuNodeEntry {
@@ -144,6 +247,17 @@ export interface LoadBalancingConfig {
   fallback: LbFallback
   maxRetries: number
   queueTimeoutMs: number
+  queueLimit?: number
+  requestTimeoutMs?: number
+  ejection?: EjectionConfig
+}
+
+export interface EjectionConfig {
+  enabled: boolean
+  consecutiveFailures: number
+  baseEjectionMs: number
+  maxEjectionMs: number
+  maxEjectionPercent: number
 }
 
 export interface RoutingNodeStats {
@@ -155,6 +269,19 @@ export interface RoutingNodeStats {
   ejections: number
   ejected: boolean
   latencyMs: { p50: number; p95: number }
+  requestsPerSec?: number
+}
+
+export interface RoutingFailure {
+  at: string
+  model: string
+  nodeId: string | null
+  /** Worker or router status; 0 = connection failure. */
+  status: number
+  reason: string
+  retried: boolean
+  /** What the client got; null when a retry served it. */
+  clientStatus: number | null
 }
 
 export interface RoutingDecision {
@@ -168,6 +295,7 @@ export interface RoutingDecision {
 export interface RoutingStats {
   nodes: RoutingNodeStats[]
   decisions: RoutingDecision[]
+  failures?: RoutingFailure[]
 }
 
 export interface AuditEntry {
@@ -198,6 +326,7 @@ export type FleetEventType =
   | 'node.capabilities'
   | 'node.updated'
   | 'node.deleted'
+  | 'fleet.metrics'
 
 export interface FleetEvent {
   type: FleetEventType
