@@ -431,6 +431,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     }
 
     std::set<std::string> tried;
+    std::vector<RoutingFailure> failed_attempts;  // for the failure log; empty when all goes well
     std::optional<http::ClientResult> last_failure;
     std::string last_node, last_strategy;
     for (int attempt = 0; attempt <= cfg->maxRetries; ++attempt) {
@@ -443,19 +444,20 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         if (cands.unknown_model) {
           stats.onRefused("unknown_model");
           stats.recordDecision({{}, model, "", "", "refused 404: model unknown"}, true);
-          co_return refusal(ErrorCode::kNotFound,
-                            "model '" + model + "' is not served by any npu-worker node; " +
-                                whereModelsAre(fleet),
-                            "");
+          co_return refuse(model, refusal(ErrorCode::kNotFound,
+                                          "model '" + model + "' is not served by any npu-worker node; " +
+                                              whereModelsAre(fleet),
+                                          ""),
+                           "model unknown");
         }
         if (cands.not_loaded) {
           stats.onRefused("not_loaded");
           stats.recordDecision({{}, model, "", "", "refused 409: " + cands.why_none}, true);
-          co_return refusal(ErrorCode::kConflict, cands.why_none, "");
+          co_return refuse(model, refusal(ErrorCode::kConflict, cands.why_none, ""), cands.why_none);
         }
         stats.onRefused("no_candidate");
         stats.recordDecision({{}, model, "", "", "refused 503: " + cands.why_none}, true);
-        co_return refusal(ErrorCode::kUnavailable, cands.why_none, "");
+        co_return refuse(model, refusal(ErrorCode::kUnavailable, cands.why_none, ""), cands.why_none);
       }
       Acquired a = co_await acquire(model, cands, *cfg);
       if (a.refused) {
@@ -463,7 +465,7 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
                                                                                : "no_candidate");
         stats.recordDecision({{}, model, "", a.strategy, "refused 503: " + a.reason}, true);
         if (last_failure) break;
-        co_return std::move(*a.refused);
+        co_return refuse(model, std::move(*a.refused), a.reason);
       }
       const RoutableNode& node = *a.node;
       // acquire() counted a slot on the node and release() below frees it; an exception before
@@ -503,6 +505,10 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
 
       if (!failed) {
         stats.onFinished(node.nodeId, true, took);
+        if (!failed_attempts.empty()) {
+          for (auto& f : failed_attempts) f.retried = true;
+          stats.recordFailures(std::move(failed_attempts));
+        }
         http::Response r;
         r.status = result.response.status;
         r.body = std::move(result.response.body);
@@ -513,12 +519,15 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
         co_return r;
       }
       stats.onFinished(node.nodeId, false, took);
+      const std::string why = describeFailure(result);
       if (ejected_now) {
-        stats.onEjected(node.nodeId);
+        stats.onEjected(node.nodeId, "consecutive failures, the last: " + why);
         stats.recordDecision({{}, model, node.nodeId, a.strategy,
-                              "ejected after consecutive failures: " + describeFailure(result)},
+                              "ejected after consecutive failures: " + why},
                              true);
       }
+      failed_attempts.push_back({{}, model, node.nodeId, result.ok() ? result.response.status : 0,
+                                 why, false, std::nullopt});
       tried.insert(node.nodeId);
       last_node = node.nodeId;
       last_strategy = a.strategy;
@@ -528,23 +537,42 @@ struct InferenceRouter::Impl : std::enable_shared_from_this<InferenceRouter::Imp
     // Every attempt failed: the last worker's own 5xx or 409 if it answered, else a gateway
     // error.
     const std::string tried_list = std::to_string(tried.size()) + " node(s) tried, last " + last_node;
-    if (last_failure->ok()) {
+    http::Response r = lastFailureResponse(*last_failure, tried_list, last_node, last_strategy);
+    for (auto& f : failed_attempts) f.retried = true;
+    failed_attempts.back().retried = false;
+    failed_attempts.back().clientStatus = r.status;
+    stats.recordFailures(std::move(failed_attempts));
+    co_return r;
+  }
+
+  // The router's own refusal, logged as a failure the client saw.
+  http::Response refuse(const std::string& model, http::Response r, const std::string& why) {
+    stats.recordFailures({{{}, model, "", r.status, why, false, r.status}});
+    return r;
+  }
+
+  // Every attempt failed: the last worker's own answer, or a gateway error.
+  static http::Response lastFailureResponse(http::ClientResult& last_failure,
+                                            const std::string& tried_list,
+                                            const std::string& last_node,
+                                            const std::string& last_strategy) {
+    if (last_failure.ok()) {
       http::Response r;
-      r.status = last_failure->response.status;
-      r.body = std::move(last_failure->response.body);
-      auto ct = last_failure->response.headers.get("Content-Type");
+      r.status = last_failure.response.status;
+      r.body = std::move(last_failure.response.body);
+      auto ct = last_failure.response.headers.get("Content-Type");
       r.headers.set("Content-Type", ct.empty() ? "application/json" : std::string(ct));
       r.headers.set("X-Npufleet-Node", last_node);
       r.headers.set("X-Npufleet-Strategy", last_strategy);
-      co_return r;
+      return r;
     }
-    const bool timeout = last_failure->failure == http::ClientFailure::kTimeout;
+    const bool timeout = last_failure.failure == http::ClientFailure::kTimeout;
     http::Response r = refusal(timeout ? ErrorCode::kGatewayTimeout : ErrorCode::kBadGateway,
                                "inference failed on every node tried (" + tried_list + ": " +
-                                   last_failure->message + ")",
+                                   last_failure.message + ")",
                                last_strategy);
     r.headers.set("X-Npufleet-Node", last_node);
-    co_return r;
+    return r;
   }
 };
 
@@ -616,7 +644,19 @@ bj::value InferenceRouter::statsJson() const {
         {"ejections", n.ejections},
         {"ejected", impl_->outliers.isEjected(n.nodeId)},
         {"latencyMs", bj::object{{"p50", n.p50Ms}, {"p95", n.p95Ms}}},
+        {"requestsPerSec", n.requestsPerSec},
     });
+  }
+  bj::array failures;
+  for (const auto& f : impl_->stats.failures()) {
+    failures.push_back(bj::object{
+        {"at", formatTimestamp(f.at)},
+        {"model", f.model},
+        {"nodeId", f.nodeId.empty() ? bj::value(nullptr) : bj::value(f.nodeId)},
+        {"status", f.status},
+        {"reason", f.reason},
+        {"retried", f.retried},
+        {"clientStatus", f.clientStatus ? bj::value(*f.clientStatus) : bj::value(nullptr)}});
   }
   bj::array decisions;
   for (const auto& d : impl_->stats.decisions()) {
@@ -626,7 +666,9 @@ bj::value InferenceRouter::statsJson() const {
                                    {"strategy", d.strategy},
                                    {"reason", d.reason}});
   }
-  return bj::object{{"nodes", std::move(nodes)}, {"decisions", std::move(decisions)}};
+  return bj::object{{"nodes", std::move(nodes)},
+                    {"decisions", std::move(decisions)},
+                    {"failures", std::move(failures)}};
 }
 
 }  // namespace npufleet::balancer

@@ -55,7 +55,7 @@ class InferenceRouter {
 
   OutlierDetector& outliers();
   RoutingStats& stats();
-  // GET /api/npu/routing/stats: {nodes:[...], decisions:[...]}.
+  // GET /api/npu/routing/stats: {nodes:[...], decisions:[...], failures:[...]}.
   boost::json::value statsJson() const;
   // Requests waiting for a free slot right now.
   size_t queued() const;

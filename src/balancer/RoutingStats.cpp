@@ -1,6 +1,7 @@
 #include "balancer/RoutingStats.h"
 
 #include <algorithm>
+#include <utility>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -23,6 +24,10 @@ struct RoutingStats::Node {
   NodeRoutingStats counts;
   std::vector<double> latency_ms;  // ring of kLatencyWindow
   size_t next = 0;
+  // The current interval (takeInterval).
+  int64_t interval_succeeded = 0;
+  int64_t interval_failed = 0;
+  std::vector<double> interval_latency_ms;
   prometheus::Counter* routed = nullptr;
   prometheus::Counter* failures = nullptr;
   prometheus::Counter* retries = nullptr;
@@ -32,7 +37,7 @@ struct RoutingStats::Node {
 };
 
 RoutingStats::RoutingStats(const Clock& clock, std::shared_ptr<prometheus::Registry> registry)
-    : clock_(clock) {
+    : clock_(clock), interval_start_(clock.steadyNow()) {
   if (!registry) return;
   metrics_ = std::make_unique<Metrics>();
   metrics_->registry = registry;
@@ -111,10 +116,13 @@ void RoutingStats::onFinished(const std::string& node_id, bool success,
   if (n.in_flight) n.in_flight->Decrement();
   if (!success) {
     ++n.counts.failures;
+    ++n.interval_failed;
     if (n.failures) n.failures->Increment();
     return;
   }
   const double ms = static_cast<double>(latency.count()) / 1000.0;
+  ++n.interval_succeeded;
+  if (n.interval_latency_ms.size() < kIntervalLatencyLimit) n.interval_latency_ms.push_back(ms);
   if (n.latency_ms.size() < kLatencyWindow) {
     n.latency_ms.push_back(ms);
   } else {
@@ -140,17 +148,65 @@ void RoutingStats::forget(const std::string& node_id) {
   nodes_.erase(it);
 }
 
-void RoutingStats::onEjected(const std::string& node_id) {
+void RoutingStats::onEjected(const std::string& node_id, const std::string& why) {
+  EjectionListener listener;
+  {
+    std::lock_guard lock(mu_);
+    Node& n = nodeLocked(node_id);
+    ++n.counts.ejections;
+    if (n.ejections) n.ejections->Increment();
+    listener = ejection_listener_;
+  }
+  if (listener) listener(node_id, why);
+}
+
+void RoutingStats::setEjectionListener(EjectionListener listener) {
   std::lock_guard lock(mu_);
-  Node& n = nodeLocked(node_id);
-  ++n.counts.ejections;
-  if (n.ejections) n.ejections->Increment();
+  ejection_listener_ = std::move(listener);
 }
 
 void RoutingStats::onRefused(const std::string& reason_code) {
-  if (!metrics_) return;
   std::lock_guard lock(mu_);
-  metrics_->refused->Add({{"reason", reason_code}}).Increment();
+  ++interval_refused_;
+  if (metrics_) metrics_->refused->Add({{"reason", reason_code}}).Increment();
+}
+
+void RoutingStats::recordFailures(std::vector<RoutingFailure> failures) {
+  const auto at = clock_.now();
+  std::lock_guard lock(mu_);
+  for (auto& f : failures) {
+    f.at = at;
+    failures_.push_back(std::move(f));
+  }
+  while (failures_.size() > kFailureLimit) failures_.pop_front();
+}
+
+std::vector<RoutingFailure> RoutingStats::failures() const {
+  std::lock_guard lock(mu_);
+  return {failures_.begin(), failures_.end()};
+}
+
+IntervalFigures RoutingStats::takeInterval() {
+  const auto now = clock_.steadyNow();
+  std::lock_guard lock(mu_);
+  IntervalFigures out;
+  out.length = now - interval_start_;
+  interval_start_ = now;
+  out.refused = std::exchange(interval_refused_, 0);
+  const double seconds = std::chrono::duration<double>(out.length).count();
+  out.nodes.reserve(nodes_.size());
+  for (auto& [id, n] : nodes_) {
+    IntervalFigures::Node f;
+    f.nodeId = id;
+    f.succeeded = std::exchange(n->interval_succeeded, 0);
+    f.failed = std::exchange(n->interval_failed, 0);
+    f.inFlight = n->counts.inFlight;
+    f.latency_ms.swap(n->interval_latency_ms);
+    n->counts.requestsPerSec =
+        seconds > 0 ? static_cast<double>(f.succeeded + f.failed) / seconds : 0.0;
+    out.nodes.push_back(std::move(f));
+  }
+  return out;
 }
 
 void RoutingStats::recordDecision(RoutingDecision decision, bool notable) {

@@ -14,7 +14,7 @@ std::shared_ptr<EventSubscription> EventBus::subscribe(boost::asio::any_io_execu
   return sub;
 }
 
-void EventBus::publish(std::string type, std::string node_id, boost::json::value data) {
+void EventBus::publish(std::string type, std::string node_id, boost::json::value data, Keep keep) {
   NpuEvent e;
   e.id = next_id_++;
   e.type = std::move(type);
@@ -28,6 +28,10 @@ void EventBus::publish(std::string type, std::string node_id, boost::json::value
   std::vector<std::shared_ptr<EventSubscription>> live;
   {
     std::lock_guard lock(mu_);
+    if (keep == Keep::kRecent) {
+      recent_.push_back(e);
+      if (recent_.size() > kRecentLimit) recent_.pop_front();
+    }
     auto it = std::remove_if(subscribers_.begin(), subscribers_.end(),
                              [](const auto& w) { return w.expired(); });
     subscribers_.erase(it, subscribers_.end());
@@ -36,6 +40,16 @@ void EventBus::publish(std::string type, std::string node_id, boost::json::value
     }
   }
   for (auto& s : live) s->deliver(e);
+}
+
+std::vector<NpuEvent> EventBus::recent(size_t limit) const {
+  std::lock_guard lock(mu_);
+  std::vector<NpuEvent> out;
+  out.reserve(std::min(limit, recent_.size()));
+  for (auto it = recent_.rbegin(); it != recent_.rend() && out.size() < limit; ++it) {
+    out.push_back(*it);
+  }
+  return out;
 }
 
 size_t EventBus::subscriberCount() {

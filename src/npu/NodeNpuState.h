@@ -17,6 +17,15 @@ enum class DetectionStatus { kIdle, kDetecting, kDetected, kFailed };
 const char* detectionStatusName(DetectionStatus s);
 std::optional<DetectionStatus> parseDetectionStatus(std::string_view name);
 
+// The last probe of a node, successful or not (NodeNpuState::last_health_check is the last
+// successful one).
+struct ProbeRecord {
+  fleet::TimePoint at{};
+  bool ok = false;
+  std::string error;  // why it failed; empty when ok
+  double latency_ms = 0;
+};
+
 struct NodeNpuState {
   std::string node_id;
   // False once the npu-worker role is gone: no monitoring or routing, history kept.
@@ -34,7 +43,9 @@ struct NodeNpuState {
   int running = 0;
   std::string device_name;
   std::optional<fleet::TimePoint> last_detection;
-  std::optional<fleet::TimePoint> last_health_check;
+  std::optional<fleet::TimePoint> last_health_check;  // the last successful probe
+  std::optional<ProbeRecord> last_probe;              // in memory only
+  std::optional<DeviceTelemetry> device;              // from the last successful probe
   fleet::NodeStatus status = fleet::NodeStatus::kPending;
   std::string status_reason;
   std::optional<fleet::TimePoint> status_since;

@@ -87,6 +87,49 @@ bj::value metricsJson(const NodeNpuState& s) {
   };
 }
 
+namespace {
+
+// Discrete GPUs have memory of their own; CPUs, NPUs and integrated GPUs use the host's RAM,
+// which every worker on that host would report again: not a per-node capacity.
+bool usesHostMemory(const NodeNpuState& s) {
+  if (!s.capabilities) return true;
+  auto t = s.capabilities->device_type;
+  return t != DeviceType::kNvidiaGpu && t != DeviceType::kAmdGpu;
+}
+
+bj::value deviceJson(const NodeNpuState& s) {
+  if (!s.device && s.device_name.empty()) return nullptr;
+  DeviceTelemetry d = s.device.value_or(DeviceTelemetry{});
+  const bool host = usesHostMemory(s);
+  return bj::object{
+      {"name", s.device_name},
+      {"memoryKind", host ? "host" : "device"},
+      {"sharedHostMemory", host},
+      {"memoryTotalGb", opt(d.memory_total_gb)},
+      {"memoryUsedGb", opt(d.memory_used_gb)},
+      {"temperatureC", opt(d.temperature_c)},
+      {"powerW", opt(d.power_w)},
+      {"frequencyMhz", opt(d.frequency_mhz)},
+      {"maxFrequencyMhz", opt(d.max_frequency_mhz)},
+      {"utilizationSource",
+       d.utilization_source.empty() ? bj::value(nullptr) : bj::value(d.utilization_source)},
+  };
+}
+
+bj::value probeJson(const std::optional<ProbeRecord>& p) {
+  if (!p) return nullptr;
+  return bj::object{{"at", formatTimestamp(p->at)},
+                    {"ok", p->ok},
+                    {"error", p->ok ? bj::value(nullptr) : bj::value(p->error)},
+                    {"latencyMs", p->latency_ms}};
+}
+
+}  // namespace
+
+bool figuresAreStale(const NodeNpuState& s) {
+  return s.status == fleet::NodeStatus::kOffline || s.status == fleet::NodeStatus::kUnknown;
+}
+
 bj::object statusJson(const NodeNpuState& s) {
   return {
       {"node_id", s.node_id},
@@ -105,6 +148,11 @@ bj::object statusJson(const NodeNpuState& s) {
       {"latencyMs", s.last_latency_ms},
       {"monitored", s.active},
       {"metrics", metricsJson(s)},
+      {"utilization", s.capabilities ? s.capabilities->utilization : 0.0},
+      {"running", s.running},
+      {"lastProbe", probeJson(s.last_probe)},
+      {"device", deviceJson(s)},
+      {"stale", figuresAreStale(s)},
   };
 }
 

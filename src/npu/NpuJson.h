@@ -15,6 +15,8 @@ namespace npufleet::npu {
 
 boost::json::object toJson(const NpuCapabilities& caps);
 boost::json::value metricsJson(const NodeNpuState& state);
+// Offline or unknown: the load figures are the last ones known, not current.
+bool figuresAreStale(const NodeNpuState& state);
 // GET /api/nodes/{id}/npu/status
 boost::json::object statusJson(const NodeNpuState& state);
 boost::json::object historyPointJson(const HistorySample& sample);

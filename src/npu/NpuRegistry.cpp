@@ -234,6 +234,7 @@ asio::awaitable<NodeNpuState> NpuRegistry::runDetection(MonitoredNode address, u
       e.state.queue_depth = result->queue_depth;
       e.state.running = result->running.value_or(e.state.running);
       if (!result->device_name.empty()) e.state.device_name = result->device_name;
+      if (result->device) e.state.device = result->device;
       e.state.last_health_check = e.state.last_detection;
     } else {
       e.state.detection_status = DetectionStatus::kFailed;
@@ -282,7 +283,9 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
     if (it == entries_.end() || !it->second.state.active) return;
     Entry& e = it->second;
     fleet::TimePoint now = clock_.now();
-    e.state.last_health_check = now;
+    if (obs.reachable) e.state.last_health_check = now;
+    e.state.last_probe = ProbeRecord{now, obs.reachable, obs.reachable ? "" : obs.error,
+                                     static_cast<double>(obs.latency.count())};
     e.state.last_latency_ms = static_cast<double>(obs.latency.count());
     if (!e.maintenance) change = e.health->observe(obs);
     if (change) {
@@ -312,6 +315,7 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
       }
       e.state.loads_on_demand = report->loads_on_demand;
       e.state.queue_depth = report->queue_depth;
+      if (report->device) e.state.device = report->device;
       if (report->running) e.state.running = *report->running;
       if (metrics && metrics->running) e.state.running = *metrics->running;
       redetect = e.state.detection_status == DetectionStatus::kFailed ||
@@ -372,6 +376,7 @@ void NpuRegistry::applyReport(const std::string& node_id, const WorkerReport& re
     e.state.loads_on_demand = report.loads_on_demand;
     e.state.queue_depth = report.queue_depth;
     if (report.running) e.state.running = *report.running;
+    if (report.device) e.state.device = report.device;
     e.state.detection_warnings = report.warnings;
     e.state.detection_status = DetectionStatus::kDetected;
     e.state.detection_error.clear();

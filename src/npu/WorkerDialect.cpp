@@ -211,7 +211,17 @@ WorkerReport parseHealth(const boost::json::value& health) {
   // The npufleet worker's `device` is an object ({type, name, driver, ...}, docs/worker.md);
   // other dialects put a device name there.
   if (const bj::value* d = field(h, "device"); d && d->is_object()) {
-    consider(&d->as_object(), "type", "device.");
+    const bj::object* dev = &d->as_object();
+    consider(dev, "type", "device.");
+    DeviceTelemetry t;
+    t.memory_total_gb = number(dev, "memory_total_gb", 0, 1e6, w, "device.");
+    t.memory_used_gb = number(dev, "memory_used_gb", 0, 1e6, w, "device.");
+    t.temperature_c = number(dev, "temperature_c", -100, 500, w, "device.");
+    t.power_w = number(dev, "power_w", 0, 1e5, w, "device.");
+    t.frequency_mhz = number(dev, "frequency_mhz", 0, 1e6, w, "device.");
+    t.max_frequency_mhz = number(dev, "max_frequency_mhz", 0, 1e6, w, "device.");
+    t.utilization_source = text(dev, "utilization_source", w, "device.").value_or("");
+    r.device = std::move(t);
   } else {
     consider(h, "device", "");
   }

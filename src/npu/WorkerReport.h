@@ -27,6 +27,19 @@ struct NpuCapabilities {
   bool operator==(const NpuCapabilities&) const = default;
 };
 
+// What the worker's device reports about itself right now (the npufleet worker's `device` object
+// in /health, docs/worker.md). Every figure optional: probes report what the hardware exposes.
+struct DeviceTelemetry {
+  std::optional<double> memory_total_gb;
+  std::optional<double> memory_used_gb;
+  std::optional<double> temperature_c;
+  std::optional<double> power_w;
+  std::optional<double> frequency_mhz;
+  std::optional<double> max_frequency_mhz;
+  std::string utilization_source;  // "device" or "engine"; empty when not said
+  bool operator==(const DeviceTelemetry&) const = default;
+};
+
 // The worker's own verdict on itself, when it gives one.
 enum class WorkerHealth { kUnknown, kHealthy, kDegraded, kUnhealthy };
 
@@ -43,6 +56,7 @@ struct WorkerReport {
   std::optional<int> running;
   std::string device_name;
   WorkerHealth health = WorkerHealth::kUnknown;
+  std::optional<DeviceTelemetry> device;
   // Fields present with the wrong type or out of range: reported, defaults used instead.
   std::vector<std::string> warnings;
 };

@@ -3,7 +3,7 @@
 // a token created, revoked or changed is honoured on the very next request, a revoked token's
 // open event streams end, and the access log records every request where it is on.
 #include <gtest/gtest.h>
-#include <poll.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <algorithm>
@@ -30,41 +30,10 @@ TEST(TokenCache, ACreatedTokenWorksAndARevokedOneFailsOnTheVeryNextRequest) {
   }
 }
 
-// Reads from `fd` until `needle` has arrived, the peer closes, or `wait` passes.
-struct Read {
-  std::string bytes;
-  bool closed = false;
-};
-Read readUntil(int fd, const std::string& needle, std::chrono::milliseconds wait) {
-  Read r;
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (needle.empty() || r.bytes.find(needle) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[4096];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) {
-      r.closed = true;
-      break;
-    }
-    r.bytes.append(buf, static_cast<size_t>(n));
-  }
-  return r;
-}
-
 int openEventStream(const ServerHarness& server, const std::string& token) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.process->port());
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string req = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                          token + "\r\n\r\n";
-  EXPECT_EQ(::write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+  const int fd = openStream("127.0.0.1", server.process->port(), "/api/events",
+                            {{"Authorization", "Bearer " + token}});
+  EXPECT_GE(fd, 0);
   return fd;
 }
 

@@ -24,6 +24,19 @@ HttpReply request(const std::string& host, uint16_t port, const std::string& met
                   const std::map<std::string, std::string>& headers = {},
                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// A raw connection for streamed answers (GET /api/events): the request is written, the answer
+// is read with readUntil. Returns the socket, or -1 when it cannot connect. Close it with ::close.
+int openStream(const std::string& host, uint16_t port, const std::string& target,
+               const std::map<std::string, std::string>& headers = {});
+
+struct StreamRead {
+  std::string bytes;
+  bool closed = false;  // the peer closed the connection
+};
+// Reads from `fd` until `needle` has arrived (an empty needle: until closed), the peer closes,
+// or `wait` passes.
+StreamRead readUntil(int fd, const std::string& needle, std::chrono::milliseconds wait);
+
 // The whole file, or an empty string when it cannot be read.
 std::string readFile(const std::string& path);
 

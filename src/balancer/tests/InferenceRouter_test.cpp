@@ -247,6 +247,39 @@ TEST_F(InferenceRouterTest, GivesUpAfterMaxRetriesWithTheLastFailure) {
   EXPECT_EQ(client.received("d"), 0);
 }
 
+TEST_F(InferenceRouterTest, FailuresAreLoggedWithWhatTheClientSaw) {
+  fleet.set({node("a", {"phi"}), node("b", {"phi"})});
+  router(strategy(StrategyKind::kRoundRobin));
+  client.behave("a", Behaviour{409});
+  ASSERT_EQ(send().status, 200);  // a: 409, retried on b
+  auto log = stats.failures();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].nodeId, "a");
+  EXPECT_EQ(log[0].status, 409);
+  EXPECT_TRUE(log[0].retried);
+  EXPECT_FALSE(log[0].clientStatus);
+
+  client.behave("b", Behaviour{200, http::ClientFailure::kConnectRefused});
+  auto failed = send();
+  ASSERT_NE(failed.status, 200);  // a's 409 or a gateway error, by which node came last
+  log = stats.failures();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_TRUE(log[1].retried);
+  EXPECT_FALSE(log[2].retried);
+  EXPECT_EQ(log[2].clientStatus, failed.status);
+
+  auto refused = send(R"({"model":"nope","inputs":{}})");
+  ASSERT_EQ(refused.status, 404);
+  log = stats.failures();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[3].nodeId, "");
+  EXPECT_EQ(log[3].status, 404);
+  EXPECT_EQ(log[3].clientStatus, 404);
+  auto json = router_->statsJson();
+  EXPECT_EQ(json.at("failures").as_array().size(), 4u);
+  EXPECT_TRUE(json.at("failures").as_array()[3].at("nodeId").is_null());
+}
+
 TEST_F(InferenceRouterTest, AHungWorkerIsEjectedAfterFiveTimeouts) {
   fleet.set({node("a", {"phi"}), node("b", {"phi"})});
   router(strategy(StrategyKind::kRoundRobin));

@@ -15,7 +15,7 @@ TEST(RoutingStats, CountsPerNode) {
   EXPECT_EQ(s.nodes().at(0).inFlight, 2);
   s.onFinished("a", true, std::chrono::milliseconds(10));
   s.onFinished("a", false, std::chrono::milliseconds(10));
-  s.onEjected("a");
+  s.onEjected("a", "5 consecutive failures");
   auto n = s.nodes().at(0);
   EXPECT_EQ(n.routed, 2);
   EXPECT_EQ(n.retries, 1);
@@ -34,6 +34,54 @@ TEST(RoutingStats, LatencyPercentilesComeFromSuccessfulAnswers) {
   auto n = s.nodes().at(0);
   EXPECT_NEAR(n.p50Ms, 50.5, 1.0);
   EXPECT_NEAR(n.p95Ms, 95, 1.0);
+}
+
+TEST(RoutingStats, AnIntervalHandsOverWhatFinishedInItAndStartsTheNext) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  s.takeInterval();
+  for (int i = 0; i < 4; ++i) {
+    s.onRouted("a", false);
+    s.onFinished("a", i != 3, std::chrono::milliseconds(10 * (i + 1)));
+  }
+  s.onRouted("a", false);  // still in flight
+  s.onRefused("no_candidate");
+  clock.advance(std::chrono::seconds(2));
+  auto first = s.takeInterval();
+  EXPECT_EQ(first.length, std::chrono::seconds(2));
+  EXPECT_EQ(first.refused, 1);
+  ASSERT_EQ(first.nodes.size(), 1u);
+  EXPECT_EQ(first.nodes[0].succeeded, 3);
+  EXPECT_EQ(first.nodes[0].failed, 1);
+  EXPECT_EQ(first.nodes[0].inFlight, 1);
+  EXPECT_EQ(first.nodes[0].latency_ms, (std::vector<double>{10, 20, 30}));
+  EXPECT_DOUBLE_EQ(s.nodes().at(0).requestsPerSec, 2.0);
+
+  clock.advance(std::chrono::seconds(1));
+  auto second = s.takeInterval();
+  EXPECT_EQ(second.refused, 0);
+  EXPECT_EQ(second.nodes[0].succeeded + second.nodes[0].failed, 0);
+  EXPECT_TRUE(second.nodes[0].latency_ms.empty());
+  EXPECT_DOUBLE_EQ(s.nodes().at(0).requestsPerSec, 0.0);
+}
+
+TEST(RoutingStats, KeepsTheLastHundredFailuresAndTellsTheEjectionListener) {
+  FakeClock clock;
+  RoutingStats s(clock, nullptr);
+  std::vector<std::string> ejected;
+  s.setEjectionListener([&](const std::string& node, const std::string& why) {
+    ejected.push_back(node + ": " + why);
+  });
+  s.onEjected("b", "3 timeouts");
+  EXPECT_EQ(ejected, (std::vector<std::string>{"b: 3 timeouts"}));
+  for (int i = 0; i < 105; ++i) {
+    s.recordFailures({{{}, "m", "a", 500, "failure " + std::to_string(i), true, std::nullopt}});
+  }
+  auto f = s.failures();
+  ASSERT_EQ(f.size(), RoutingStats::kFailureLimit);
+  EXPECT_EQ(f.front().reason, "failure 5");
+  EXPECT_EQ(f.back().reason, "failure 104");
+  EXPECT_EQ(f.back().at, clock.now());
 }
 
 TEST(RoutingStats, KeepsTheLastHundredDecisions) {

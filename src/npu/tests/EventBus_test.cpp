@@ -32,6 +32,21 @@ TEST(EventBus, EverySubscriberGetsEveryEventInOrder) {
   }
 }
 
+TEST(EventBus, KeepsRecentEventsNewestFirstButNotLiveOnlyOnes) {
+  FakeClock clock;
+  EventBus bus(clock);
+  bus.publish("node.status", "n1", boost::json::object{{"status", "online"}});
+  bus.publish("fleet.metrics", "", boost::json::object{}, EventBus::Keep::kLiveOnly);
+  bus.publish("node.ejected", "n2", boost::json::object{{"reason", "x"}});
+  auto recent = bus.recent(10);
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0].type, "node.ejected");
+  EXPECT_EQ(recent[1].type, "node.status");
+  EXPECT_EQ(bus.recent(1).size(), 1u);
+  for (size_t i = 0; i < EventBus::kRecentLimit + 5; ++i) bus.publish("node.updated", "n", {});
+  EXPECT_EQ(bus.recent(EventBus::kRecentLimit * 2).size(), EventBus::kRecentLimit);
+}
+
 TEST(EventBus, FullSubscriberDropsInsteadOfBlocking) {
   asio::io_context io;
   FakeClock clock;

@@ -37,6 +37,35 @@ TEST(NpuJson, StatusHasTheSeedShape) {
   EXPECT_EQ(m.at("queued").as_int64(), 2);
 }
 
+TEST(NpuJson, StatusSaysWhatTheLastProbeFoundAndWhatTheMemoryIs) {
+  NodeNpuState s = detected();
+  s.status = fleet::NodeStatus::kOffline;
+  s.last_probe = ProbeRecord{s.last_health_check.value() + std::chrono::seconds(5), false,
+                             "connection refused", 0.4};
+  s.device = DeviceTelemetry{64, 20, std::nullopt, std::nullopt, 2400, 3600, "engine"};
+  s.device_name = "AMD EPYC";
+  s.capabilities->device_type = DeviceType::kCpu;
+  auto j = statusJson(s);
+  EXPECT_EQ(j.at("lastHealthCheck").as_string(), "2026-02-04T10:30:00.000Z");
+  EXPECT_EQ(json::serialize(j.at("lastProbe")),
+            R"({"at":"2026-02-04T10:30:05.000Z","ok":false,"error":"connection refused","latencyMs":4E-1})");
+  EXPECT_TRUE(j.at("stale").as_bool());
+  const auto& d = j.at("device").as_object();
+  EXPECT_EQ(d.at("memoryKind").as_string(), "host");
+  EXPECT_TRUE(d.at("sharedHostMemory").as_bool());
+  EXPECT_EQ(d.at("memoryTotalGb").as_double(), 64);
+  EXPECT_TRUE(d.at("temperatureC").is_null());
+  EXPECT_EQ(d.at("name").as_string(), "AMD EPYC");
+
+  s.status = fleet::NodeStatus::kOnline;
+  s.capabilities->device_type = DeviceType::kNvidiaGpu;
+  auto gpu = statusJson(s);
+  EXPECT_FALSE(gpu.at("stale").as_bool());
+  EXPECT_EQ(gpu.at("device").at("memoryKind").as_string(), "device");
+  EXPECT_FALSE(gpu.at("device").at("sharedHostMemory").as_bool());
+  EXPECT_TRUE(statusJson(NodeNpuState{}).at("device").is_null());
+}
+
 TEST(NpuJson, PersistRoundTrip) {
   NodeNpuState s = detected();
   s.detection_warnings = {"w"};

@@ -50,6 +50,32 @@ TEST(WorkerDialect, NpufleetWorkerDeviceObjectIsReadWithoutWarnings) {
   EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
 }
 
+TEST(WorkerDialect, NpufleetWorkerDeviceTelemetryIsRead) {
+  auto r = detect(R"({"status":"healthy","device":{"type":"nvidia-gpu","name":"H200",
+      "memory_total_gb":141,"memory_used_gb":12.5,"temperature_c":41,"power_w":95.5,
+      "frequency_mhz":1410,"max_frequency_mhz":1980,"utilization_source":"device","notes":[]}})");
+  ASSERT_TRUE(r.device);
+  EXPECT_EQ(r.device->memory_total_gb, 141);
+  EXPECT_EQ(r.device->memory_used_gb, 12.5);
+  EXPECT_EQ(r.device->temperature_c, 41);
+  EXPECT_EQ(r.device->power_w, 95.5);
+  EXPECT_EQ(r.device->frequency_mhz, 1410);
+  EXPECT_EQ(r.device->max_frequency_mhz, 1980);
+  EXPECT_EQ(r.device->utilization_source, "device");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+}
+
+TEST(WorkerDialect, DeviceTelemetryOfTheWrongTypeIsAWarningNotAFigure) {
+  auto r = detect(R"({"device":{"type":"cpu","temperature_c":"hot","power_w":-3}})");
+  ASSERT_TRUE(r.device);
+  EXPECT_FALSE(r.device->temperature_c);
+  EXPECT_FALSE(r.device->power_w);
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_EQ(r.warnings[0], "device.temperature_c: expected a number, got string");
+  // Dialects without a device object report no telemetry at all.
+  EXPECT_FALSE(detect(R"({"device":"NVIDIA GeForce RTX 4090"})").device);
+}
+
 TEST(WorkerDialect, SeedShapedWorkerUsesSeedFieldsAndDefaultsDevice) {
   auto r = detect(R"({"max_concurrent":8,"memory_gb":32,"utilization":10})",
                   R"({"available":["a","b"]})");
