@@ -21,6 +21,40 @@ boost::json::object tokenJson(const auth::UserToken& t) {
   o["lastUsedAt"] = t.last_used_at ? boost::json::value(formatTimestamp(*t.last_used_at)) : nullptr;
   return o;
 }
+
+// GET /api/audit's filters; a bad value is a 400 naming its parameter.
+Result<fleet::AuditFilter> auditFilter(const Request& req) {
+  auto pg = paging(req);
+  if (!pg) return pg.error();
+  fleet::AuditFilter f;
+  f.page = pg->page;
+  f.per_page = pg->per_page;
+  for (auto [name, field] : {std::pair{"action", &f.action}, std::pair{"actor", &f.actor},
+                             std::pair{"target", &f.target}}) {
+    auto v = req.queryParam(name);
+    if (!v) continue;
+    if (v->empty()) {
+      return Error::badRequest(std::string("'") + name + "' must not be empty (leave it out to match any)",
+                               name);
+    }
+    *field = std::move(*v);
+  }
+  for (auto [name, field] : {std::pair{"since", &f.since}, std::pair{"until", &f.until}}) {
+    auto v = req.queryParam(name);
+    if (!v) continue;
+    auto t = parseTimestamp(*v);
+    if (!t) {
+      return Error::badRequest(std::string("'") + name +
+                                   "' must be an ISO-8601 date-time such as 2026-02-04T10:30:00.000Z",
+                               name);
+    }
+    *field = *t;
+  }
+  if (f.since && f.until && *f.until < *f.since) {
+    return Error::badRequest("'until' must not be before 'since'", "until");
+  }
+  return f;
+}
 }  // namespace
 
 void registerAdminRoutes(http::Router& router, ApiContext& ctx) {
@@ -90,9 +124,9 @@ void registerAdminRoutes(http::Router& router, ApiContext& ctx) {
   }, {.access = "admin"});
 
   router.add("GET", "/api/audit", [&ctx](Request& req) -> awaitable<Response> {
-    auto pg = paging(req);
-    if (!pg) co_return Response::error(pg.error());
-    co_return respond(ctx.audit.list(pg->page, pg->per_page), [&](const fleet::AuditPage& page) {
+    auto filter = auditFilter(req);
+    if (!filter) co_return Response::error(filter.error());
+    co_return respond(ctx.audit.list(*filter), [&](const fleet::AuditPage& page) {
       boost::json::array entries;
       for (const auto& e : page.entries) {
         entries.push_back({{"id", e.id}, {"at", formatTimestamp(e.at)}, {"actor", e.actor},
@@ -100,7 +134,7 @@ void registerAdminRoutes(http::Router& router, ApiContext& ctx) {
                            {"after", e.after}});
       }
       return boost::json::object{{"entries", std::move(entries)}, {"total", page.total},
-                                 {"page", pg->page}, {"per_page", pg->per_page}};
+                                 {"page", filter->page}, {"per_page", filter->per_page}};
     });
   }, {.access = "admin"});
 }

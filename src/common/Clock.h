@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <cstdint>
 #include <string>
 
@@ -54,5 +56,9 @@ class FakeClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds: 2026-02-04T10:30:00.000Z
 std::string formatTimestamp(std::chrono::system_clock::time_point t);
+// The inverse, for query parameters: RFC 3339 date-time with 'Z' or a +hh:mm/-hh:mm offset,
+// fraction optional (read to the millisecond). nullopt for anything else, an impossible date
+// (2026-02-30) included.
+std::optional<std::chrono::system_clock::time_point> parseTimestamp(std::string_view s);
 
 }  // namespace npufleet

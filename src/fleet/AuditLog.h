@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,11 +27,24 @@ struct AuditPage {
   int64_t total = 0;
 };
 
+// What GET /api/audit selects: every criterion set must hold (exact match for the strings,
+// `since` <= at <= `until`, both inclusive); `total` counts the entries selected, before paging.
+struct AuditFilter {
+  std::optional<std::string> action;
+  std::optional<std::string> actor;
+  std::optional<std::string> target;
+  std::optional<TimePoint> since;
+  std::optional<TimePoint> until;
+  int page = 1;
+  int per_page = 50;
+};
+
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
   virtual Status record(AuditEntry entry) = 0;
-  virtual Result<AuditPage> list(int page, int per_page) = 0;
+  // Newest first.
+  virtual Result<AuditPage> list(const AuditFilter& filter) = 0;
 };
 
 }  // namespace npufleet::fleet

@@ -39,6 +39,13 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log(at_ms);
 )sql"},
+      // GET /api/audit?action=|actor=|target= : each index also orders by rowid (id), so a
+      // filtered page reads only its rows, newest first.
+      {2, "audit log filter indexes", R"sql(
+CREATE INDEX audit_log_action ON audit_log(action);
+CREATE INDEX audit_log_actor ON audit_log(actor);
+CREATE INDEX audit_log_target ON audit_log(target);
+)sql"},
   };
 }
 

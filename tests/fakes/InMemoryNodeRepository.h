@@ -92,13 +92,18 @@ class InMemoryAuditLog : public fleet::AuditLog {
     entries.push_back(std::move(e));
     return okStatus();
   }
-  Result<fleet::AuditPage> list(int page, int per_page) override {
+  Result<fleet::AuditPage> list(const fleet::AuditFilter& f) override {
     std::lock_guard lock(mu_);
     fleet::AuditPage p;
-    p.total = static_cast<int64_t>(entries.size());
-    for (int i = static_cast<int>(entries.size()) - 1 - (page - 1) * per_page;
-         i >= 0 && p.entries.size() < size_t(per_page); --i)
-      p.entries.push_back(entries[i]);
+    const size_t skip = static_cast<size_t>(f.page - 1) * static_cast<size_t>(f.per_page);
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      if ((f.action && it->action != *f.action) || (f.actor && it->actor != *f.actor) ||
+          (f.target && it->target != *f.target) || (f.since && it->at < *f.since) ||
+          (f.until && it->at > *f.until))
+        continue;
+      if (static_cast<size_t>(p.total++) >= skip && p.entries.size() < size_t(f.per_page))
+        p.entries.push_back(*it);
+    }
     return p;
   }
   std::vector<fleet::AuditEntry> entries;

@@ -204,6 +204,54 @@ TEST_F(ServerApiTest, AuditRecordsWhoWhatBeforeAndAfter) {
   EXPECT_EQ(latest.at("after").at("name"), "audited-2");
 }
 
+TEST_F(ServerApiTest, AuditFiltersByActionActorTargetAndTime) {
+  auto id = addNode("audit-filtered", "10.7.0.2");
+  ASSERT_EQ(call("PATCH", "/api/fleet/nodes/" + id, R"({"name":"audit-filtered-2"})").status, 200);
+  ASSERT_EQ(call("PATCH", "/api/fleet/nodes/" + id, R"({"name":"audit-filtered-3"})").status, 200);
+  auto all = call("GET", "/api/audit?target=" + id);
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto body = all.json();
+  EXPECT_EQ(body.at("total"), 3);
+  for (const auto& e : body.at("entries").as_array()) EXPECT_EQ(e.at("target"), id.c_str());
+  const auto& entries = body.at("entries").as_array();
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[2].at("action"), "node.create");
+
+  auto updates = call("GET", "/api/audit?per_page=1&action=node.update&actor=admin&target=" + id);
+  ASSERT_EQ(updates.status, 200) << updates.body;
+  EXPECT_EQ(updates.json().at("total"), 2);  // the filtered set, not the whole log
+  EXPECT_EQ(updates.json().at("entries").as_array().size(), 1u);
+  EXPECT_EQ(updates.json().at("entries").at(0).at("after").at("name"), "audit-filtered-3");
+  EXPECT_EQ(call("GET", "/api/audit?actor=nobody&target=" + id).json().at("total"), 0);
+
+  // since/until take the entries' own `at` (inclusive both ways).
+  const std::string created_at(entries[2].at("at").as_string());
+  const std::string last_at(entries[0].at("at").as_string());
+  auto window = call("GET", "/api/audit?target=" + id + "&since=" + created_at + "&until=" + created_at);
+  ASSERT_EQ(window.status, 200) << window.body;
+  const auto window_body = window.json();
+  for (const auto& e : window_body.at("entries").as_array()) EXPECT_EQ(e.at("at"), created_at.c_str());
+  EXPECT_GE(window_body.at("total").as_int64(), 1);
+  auto after = call("GET", "/api/audit?target=" + id + "&since=" + last_at);
+  EXPECT_EQ(after.json().at("entries").at(0).at("after").at("name"), "audit-filtered-3");
+  EXPECT_EQ(call("GET", "/api/audit?target=" + id + "&until=2000-01-01T00:00:00Z").json().at("total"), 0);
+}
+
+TEST_F(ServerApiTest, AuditFilterErrorsNameTheParameter) {
+  for (const auto& [query, param] : std::vector<std::pair<std::string, std::string>>{
+           {"since=yesterday", "since"},
+           {"until=2026-02-30T00:00:00Z", "until"},
+           {"since=2026-02-02T00:00:00Z&until=2026-02-01T00:00:00Z", "until"},
+           {"action=", "action"},
+           {"actor=", "actor"},
+           {"target=", "target"},
+           {"page=0&action=node.update", "page"}}) {
+    auto r = call("GET", "/api/audit?" + query);
+    EXPECT_EQ(r.status, 400) << query << " " << r.body;
+    EXPECT_EQ(field(r), param) << query << " " << r.body;
+  }
+}
+
 TEST_F(ServerApiTest, BodyLimitAndUnknownRoutes) {
   std::string big = R"({"name":")" + std::string(100 * 1024, 'a') + R"(","ip":"10.0.0.1"})";
   EXPECT_EQ(call("POST", "/api/fleet/nodes", big).status, 413);

@@ -33,7 +33,9 @@ class MemoryAudit final : public fleet::AuditLog {
     entries.push_back(std::move(e));
     return okStatus();
   }
-  Result<fleet::AuditPage> list(int, int) override { return fleet::AuditPage{entries, 0}; }
+  Result<fleet::AuditPage> list(const fleet::AuditFilter&) override {
+    return fleet::AuditPage{entries, 0};
+  }
   std::vector<fleet::AuditEntry> entries;
   bool fail = false;
 };
