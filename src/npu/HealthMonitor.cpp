@@ -112,7 +112,7 @@ asio::awaitable<void> HealthMonitor::probe(MonitoredNode node) {
       metrics = std::move(**stats);
     }
   }
-  registry_.applyProbe(node.id, obs, report, metrics);
+  registry_.applyProbe(node, obs, report, metrics);
   if (listener_) listener_(node.id, obs);
   if (report) {
     HistorySample s;

@@ -151,13 +151,16 @@ void NpuRegistry::onNodeChanged(const Node* before, const Node* after) {
     if (had && !has) {
       e.state.active = false;
       ++e.generation;  // a detection still running no longer matters
+      ++e.watch;       // nor does a probe still out
       if (e.state.detection_status == DetectionStatus::kDetecting) {
         e.state.detection_status = DetectionStatus::kIdle;
       }
       // Nothing watches it now: its last status would freeze (issue 21), so it is unknown,
       // and a later role assignment starts from scratch.
       if (monitoredStatus(e.state.status) || monitoredStatus(after->status)) {
-        unwatched = monitoredStatus(after->status);
+        // The store too, even where `after` (read before a probe's write in flight) does not
+        // say so yet: that write lands first (health_write_mu_), this one after it.
+        unwatched = true;
         e.state.status = NodeStatus::kUnknown;
         e.state.status_reason = kUnwatchedReason;
         e.state.status_since = clock_.now();
@@ -166,6 +169,7 @@ void NpuRegistry::onNodeChanged(const Node* before, const Node* after) {
     }
     changed = e.state;
   }
+  std::lock_guard write(health_write_mu_);
   if (had && !has) persist(*changed);
   if (unwatched) markUnwatched(after->id);
 }
@@ -195,7 +199,12 @@ NodeNpuState NpuRegistry::startDetection(const Node& node) {
 
 NpuRegistry::DetectionStart NpuRegistry::markDetecting(const Node& node) {
   std::lock_guard lock(mu_);
+  auto known = entries_.find(node.id);
+  const bool rewatch = known == entries_.end() || !known->second.state.active ||
+                       known->second.address.ip != node.ip ||
+                       known->second.address.port != node.npu_port;
   Entry& e = entryLocked(node);
+  if (rewatch) ++e.watch;  // probes of what was watched before are stale now
   e.state.active = true;
   e.state.detection_status = DetectionStatus::kDetecting;
   e.state.detection_error.clear();
@@ -268,9 +277,10 @@ asio::awaitable<std::vector<DetectionReport>> NpuRegistry::detectMany(std::vecto
   co_return reports;
 }
 
-void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation& obs,
+void NpuRegistry::applyProbe(const MonitoredNode& node, const ProbeObservation& obs,
                              const std::optional<WorkerReport>& report,
                              const std::optional<WorkerMetrics>& metrics) {
+  const std::string& node_id = node.id;
   std::optional<HealthChange> change;
   NodeNpuState snapshot;
   bool write_seen = false;
@@ -280,7 +290,7 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(node_id);
-    if (it == entries_.end() || !it->second.state.active) return;
+    if (it == entries_.end() || !it->second.state.active || it->second.watch != node.watch) return;
     Entry& e = it->second;
     fleet::TimePoint now = clock_.now();
     if (obs.reachable) e.state.last_health_check = now;
@@ -329,6 +339,14 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
     snapshot = e.state;
     address = e.address;
   }
+  // The role can go between the lock above and these writes; checked again under the lock a
+  // role removal's writes take, so this result never writes its status over their unknown.
+  std::unique_lock write(health_write_mu_);
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(node_id);
+    if (it == entries_.end() || !it->second.state.active || it->second.watch != node.watch) return;
+  }
   if (change || write_seen) {
     std::optional<fleet::TimePoint> seen;
     if (obs.reachable) seen = snapshot.last_health_check;
@@ -356,6 +374,7 @@ void NpuRegistry::applyProbe(const std::string& node_id, const ProbeObservation&
                                                                        : bj::value(nullptr)},
                                {"loadedModels", statusJson(snapshot)["loadedModels"]}});
   }
+  write.unlock();
   if (redetect) {
     // The worker answers again after a failed detection: find out what it is now.
     auto node = nodes_.get(node_id);
@@ -410,7 +429,9 @@ std::vector<MonitoredNode> NpuRegistry::monitored() const {
   std::lock_guard lock(mu_);
   std::vector<MonitoredNode> out;
   for (const auto& [id, e] : entries_) {
-    if (e.state.active) out.push_back(e.address);
+    if (!e.state.active) continue;
+    out.push_back(e.address);
+    out.back().watch = e.watch;
   }
   return out;
 }

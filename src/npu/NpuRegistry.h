@@ -31,6 +31,9 @@ struct MonitoredNode {
   std::string id;
   std::string ip;
   int port = fleet::kDefaultNpuPort;
+  // The registry's monitoring generation when monitored() listed the node: a probe result
+  // from an earlier one (the role removed, or the address changed, since) is dropped.
+  uint64_t watch = 0;
 };
 
 struct DetectionReport {
@@ -65,8 +68,8 @@ class NpuRegistry final : public fleet::NodeObserver {
   // Many nodes, at most settings.detect_concurrency at once.
   boost::asio::awaitable<std::vector<DetectionReport>> detectMany(std::vector<fleet::Node> nodes);
 
-  // The monitor's result for one probe.
-  void applyProbe(const std::string& node_id, const ProbeObservation& obs,
+  // The monitor's result for one probe of `node` as monitored() listed it.
+  void applyProbe(const MonitoredNode& node, const ProbeObservation& obs,
                   const std::optional<WorkerReport>& report,
                   const std::optional<WorkerMetrics>& metrics);
   // Fresh capabilities from a /health + /models round (after a model load or unload).
@@ -82,6 +85,7 @@ class NpuRegistry final : public fleet::NodeObserver {
     bool maintenance = false;
     std::unique_ptr<HealthStateMachine> health;
     uint64_t generation = 0;  // detections started; stale results are dropped
+    uint64_t watch = 0;       // monitoring generation: +1 when it stops or its address changes
     fleet::TimePoint last_seen_written{};
   };
   Entry& entryLocked(const fleet::Node& node);
@@ -106,6 +110,9 @@ class NpuRegistry final : public fleet::NodeObserver {
   const Clock& clock_;
   NpuSettings settings_;
   mutable std::mutex mu_;
+  // Held (before mu_) across a probe's store writes and a role removal's: a probe result that
+  // was in flight when the role went can never write its status over markUnwatched's unknown.
+  std::mutex health_write_mu_;
   std::map<std::string, Entry> entries_;
   std::shared_ptr<bool> alive_;
 };
