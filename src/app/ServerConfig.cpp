@@ -9,6 +9,7 @@
 
 #include "api/BalancerRoutes.h"
 #include "api/EventRoutes.h"
+#include "api/FleetViewRoutes.h"
 #include "api/NpuRoutes.h"
 #include "app/ConfigLoading.h"
 #include "app/FleetCandidates.h"
@@ -184,7 +185,19 @@ struct ControlPlaneExtensions::Impl {
         router(candidates, client, ctx.clock, stats, balancer::routerOptionsFromConfig(config),
                balancer::defaultLoadBalancingConfig(config)),
         lb(router, lb_repo, candidates, &ctx.audit, ctx.clock),
-        router_removal(router) {}
+        router_removal(router),
+        fleet_metrics(
+            [this] {
+              std::vector<api::NodeLoad> out;
+              for (const auto& s : registry.activeStates()) {
+                out.push_back({s.node_id, s.status,
+                               s.capabilities ? s.capabilities->utilization : 0.0, s.queue_depth,
+                               s.running});
+              }
+              return out;
+            },
+            stats, events, ctx.clock),
+        executor(io.get_executor()) {}
 
   npu::NpuSettings settings;
   store::SqliteNpuRepository npu_repo;
@@ -204,6 +217,8 @@ struct ControlPlaneExtensions::Impl {
   balancer::InferenceRouter router;
   balancer::LoadBalancingService lb;
   RouterNodeRemoval router_removal;
+  api::FleetMetrics fleet_metrics;
+  boost::asio::any_io_executor executor;  // loop 0's: background work
 };
 
 Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
@@ -230,16 +245,25 @@ Result<std::unique_ptr<ControlPlaneExtensions>> ControlPlaneExtensions::create(
   api::registerNpuRoutes(router, ctx, x.npu_api);
   api::registerBalancerRoutes(router, ctx, {x.router, x.lb, balancer::inferenceBodyLimit(config)});
   api::registerEventRoutes(router, ctx, x.events);
+  api::registerFleetViewRoutes(router, ctx, {x.fleet_metrics, x.events});
+  // Ejections reach the UI live and stay on the timeline.
+  x.stats.setEjectionListener([&events = x.events](const std::string& node_id, const std::string& why) {
+    events.publish("node.ejected", node_id, boost::json::object{{"reason", why}});
+  });
   return ext;
 }
 
 ControlPlaneExtensions::ControlPlaneExtensions() = default;
 ControlPlaneExtensions::~ControlPlaneExtensions() = default;
 
-void ControlPlaneExtensions::start() { impl_->monitor.start(); }
+void ControlPlaneExtensions::start() {
+  impl_->monitor.start();
+  impl_->fleet_metrics.start(impl_->executor);
+}
 
 void ControlPlaneExtensions::stop() {
   impl_->monitor.stop();
+  impl_->fleet_metrics.stop();
   impl_->events.closeAll();
   if (auto st = impl_->history.flush(); !st) {
     spdlog::warn("utilization history not flushed: {}", st.error().message);

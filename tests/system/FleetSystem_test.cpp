@@ -3,8 +3,11 @@
 // strategies, failover and ejection on live traffic.
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <set>
+#include <thread>
 
 #include "system/FleetHarness.h"
 
@@ -268,6 +271,92 @@ TEST_F(FleetSystemTest, AWorkerKilledMidRunCausesNoClientVisibleFailure) {
   EXPECT_TRUE(stats.is_object());
 }
 
+// The fleet.metrics events of an SSE stream's bytes, parsed.
+std::vector<bj::object> fleetMetricsEvents(const std::string& stream) {
+  std::vector<bj::object> out;
+  const std::string marker = "event: fleet.metrics\ndata: ";
+  for (size_t at = stream.find(marker); at != std::string::npos; at = stream.find(marker, at + 1)) {
+    const size_t start = at + marker.size();
+    const size_t end = stream.find('\n', start);
+    if (end == std::string::npos) break;
+    boost::system::error_code ec;
+    auto v = bj::parse(stream.substr(start, end - start), ec);
+    if (!ec && v.is_object()) out.push_back(v.as_object());
+  }
+  return out;
+}
+
+TEST_F(FleetSystemTest, LiveFiguresStreamUnderTrafficAndAKilledWorkerIsOfflineWithItsReason) {
+  const int stream = openStream("127.0.0.1", fleet.server().port(), "/api/events",
+                                {{"Authorization", "Bearer " + fleet.admin()}});
+  ASSERT_GE(stream, 0);
+  std::atomic<bool> sending{true};
+  std::thread traffic([&] {
+    while (sending) fleet.infer();
+  });
+  // Within a few seconds an event carries the traffic: requests per second and latency, per
+  // node and for the fleet.
+  double fleet_rps = 0;
+  bool node_figures = false;
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while ((fleet_rps <= 0 || !node_figures) && std::chrono::steady_clock::now() < deadline) {
+    seen += readUntil(stream, "event: fleet.metrics", std::chrono::seconds(3)).bytes;
+    for (const auto& e : fleetMetricsEvents(seen)) {
+      fleet_rps = std::max(fleet_rps, e.at("fleet").at("requestsPerSec").to_number<double>());
+      for (const auto& n : e.at("nodes").as_array()) {
+        if (n.at("requestsPerSec").to_number<double>() > 0 && n.at("p50Ms").is_number()) {
+          node_figures = true;
+        }
+      }
+    }
+    if (seen.size() > 4096) seen.erase(0, seen.rfind("event: fleet.metrics"));
+  }
+  sending = false;
+  traffic.join();
+  ::close(stream);
+  EXPECT_GT(fleet_rps, 0) << seen.substr(0, 2000);
+  EXPECT_TRUE(node_figures) << seen.substr(0, 2000);
+
+  auto overview = fleet.api("GET", "/api/npu/overview");
+  ASSERT_EQ(overview.status, 200) << overview.body;
+  EXPECT_EQ(overview.json().at("current").at("online"), 2) << overview.body;
+  EXPECT_EQ(fleet.api("GET", "/api/npu/overview?window=7d").status, 400);
+
+  // A dead worker: offline with why and since when; the last successful check stays the last
+  // successful one; the figures are marked as the last known.
+  fleet.worker("w2").signal(SIGKILL);
+  ASSERT_TRUE(waitFor([&] { return fleet.npuStatus(w2) == "offline"; }));
+  auto status = fleet.api("GET", "/api/nodes/" + w2 + "/npu/status").json();
+  EXPECT_TRUE(status.at("stale").as_bool()) << status;
+  EXPECT_FALSE(std::string(status.at("statusReason").as_string()).empty()) << status;
+  EXPECT_TRUE(status.at("statusSince").is_string()) << status;
+  const auto& probe = status.at("lastProbe");
+  EXPECT_FALSE(probe.at("ok").as_bool()) << status;
+  EXPECT_TRUE(probe.at("error").is_string()) << status;
+  EXPECT_LT(std::string(status.at("lastHealthCheck").as_string()),
+            std::string(probe.at("at").as_string()));
+  // The CPU worker's memory is the host's, not a capacity of its own.
+  EXPECT_EQ(status.at("device").at("memoryKind"), "host") << status;
+  EXPECT_TRUE(status.at("device").at("memoryTotalGb").is_number()) << status;
+
+  auto timeline = fleet.api("GET", "/api/npu/timeline?node=" + w2);
+  ASSERT_EQ(timeline.status, 200) << timeline.body;
+  bool went_offline = false, created = false;
+  const auto listed = timeline.json();
+  for (const auto& e : listed.at("events").as_array()) {
+    const std::string summary(e.at("summary").as_string());
+    if (e.at("type") == "status" && summary.find("-> offline") != std::string::npos) {
+      went_offline = e.at("nodeName") == "w2";
+    }
+    if (e.at("type") == "config" && summary.find("node.create") != std::string::npos) created = true;
+  }
+  EXPECT_TRUE(went_offline) << timeline.body;
+  EXPECT_TRUE(created) << timeline.body;
+  EXPECT_EQ(fleet.api("GET", "/api/npu/timeline?type=status,bogus").status, 400);
+  EXPECT_EQ(fleet.api("GET", "/api/npu/timeline?limit=0").status, 400);
+}
+
 // Monitoring slow enough that the router's passive outlier detection acts first.
 class FleetSlowMonitorTest : public FleetSystemTest {
  protected:
@@ -291,6 +380,14 @@ TEST_F(FleetSlowMonitorTest, AHungWorkerIsEjectedAndTrafficMovesOn) {
     if (n.at("nodeId") == w2.c_str()) ejected = n.at("ejected").as_bool();
   }
   EXPECT_TRUE(ejected) << stats.body.substr(0, 1500);
+  // The ejection is on the timeline, with the node's name.
+  auto timeline = fleet.api("GET", "/api/npu/timeline?type=ejection");
+  ASSERT_EQ(timeline.status, 200) << timeline.body;
+  auto events = timeline.json().at("events").as_array();
+  ASSERT_FALSE(events.empty()) << timeline.body;
+  EXPECT_EQ(events[0].at("nodeId"), w2.c_str());
+  EXPECT_EQ(events[0].at("nodeName"), "w2");
+  EXPECT_NE(std::string(events[0].at("summary").as_string()).find("ejected"), std::string::npos);
   fleet.worker("w2").signal(SIGCONT);
 }
 
