@@ -1,6 +1,8 @@
 // Serves a built single-page app (web/dist): hashed assets with long cache lifetimes,
-// index.html revalidated, and unknown non-API paths answered with index.html so that
-// client-side routes survive a reload. The files come from a directory or from the binary
+// index.html revalidated (ETag, 304), and unknown non-API paths answered with index.html so
+// that client-side routes survive a reload. A text file is sent as the `.br` or `.gz` sibling
+// the web build wrote beside it (web/scripts/precompress.mjs) when the client accepts that
+// coding, with Content-Encoding and Vary. The files come from a directory or from the binary
 // itself (release builds embed web/dist, see cmake/EmbedFiles.cmake).
 #pragma once
 
@@ -8,6 +10,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "http/Router.h"
 
@@ -34,5 +37,13 @@ struct StaticSource {
 void serveSinglePageApp(Router& router, StaticSource source, std::string api_prefix = "/api/");
 
 std::string contentTypeFor(const std::string& path);
+
+// The precompressed codings a request's Accept-Encoding allows (RFC 9110 12.5.3: a coding
+// listed with q=0 is refused, `*` stands for those not listed).
+struct AcceptedCodings {
+  bool br = false;
+  bool gzip = false;
+};
+AcceptedCodings acceptedCodings(std::string_view accept_encoding);
 
 }  // namespace npufleet::http
