@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 libtomlplusplus-dev libcli11-dev libspdlog-dev
+  libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql libtomlplusplus-dev libcli11-dev libspdlog-dev
   prometheus-cpp-dev libopencv-dnn-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev
   libonnx-testdata

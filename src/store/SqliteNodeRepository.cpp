@@ -1,18 +1,8 @@
 #include "store/SqliteNodeRepository.h"
 
-#include <boost/json.hpp>
-
 namespace npufleet::store {
 
 using fleet::Node;
-
-int64_t toMillis(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point fromMillis(int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-}
 
 namespace {
 
@@ -26,37 +16,14 @@ Node readNode(const Row& row) {
   n.name = row.getText(1);
   n.ip = row.getText(2);
   n.npu_port = static_cast<int>(row.getInt(3));
-  boost::system::error_code ec;
-  auto roles = boost::json::parse(row.getText(4), ec);
-  if (!ec && roles.is_array()) {
-    for (const auto& r : roles.as_array()) {
-      if (r.is_string()) n.roles.emplace_back(r.as_string());
-    }
-  }
+  n.roles = rolesFromJson(row.getText(4));
   n.status = fleet::parseNodeStatus(row.getText(5)).value_or(fleet::NodeStatus::kPending);
-  auto labels = boost::json::parse(row.getText(6), ec);
-  if (!ec && labels.is_object()) {
-    for (const auto& kv : labels.as_object()) {
-      if (kv.value().is_string()) n.labels[std::string(kv.key())] = std::string(kv.value().as_string());
-    }
-  }
+  n.labels = labelsFromJson(row.getText(6));
   n.draining = row.getInt(7) != 0;
   n.created_at = fromMillis(row.getInt(8));
   n.updated_at = fromMillis(row.getInt(9));
   if (!row.isNull(10)) n.last_seen = fromMillis(row.getInt(10));
   return n;
-}
-
-std::string rolesJson(const Node& n) {
-  boost::json::array a;
-  for (const auto& r : n.roles) a.emplace_back(r);
-  return boost::json::serialize(a);
-}
-
-std::string labelsJson(const Node& n) {
-  boost::json::object o;
-  for (const auto& [k, v] : n.labels) o[k] = v;
-  return boost::json::serialize(o);
 }
 
 Error conflictFor(const Error& e, const Node& n) {
@@ -132,8 +99,8 @@ Result<Node> SqliteNodeRepository::insert(const Node& n) {
   auto r = db_->exec(
       "INSERT INTO nodes (id, name, ip, npu_port, roles, status, labels, draining, created_at_ms, "
       "updated_at_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-      {n.id, n.name, n.ip, static_cast<int64_t>(n.npu_port), rolesJson(n),
-       std::string(fleet::nodeStatusName(n.status)), labelsJson(n), static_cast<int64_t>(n.draining),
+      {n.id, n.name, n.ip, static_cast<int64_t>(n.npu_port), rolesToJson(n.roles),
+       std::string(fleet::nodeStatusName(n.status)), labelsToJson(n.labels), static_cast<int64_t>(n.draining),
        toMillis(n.created_at), toMillis(n.updated_at), lastSeen(n)});
   if (!r) return r.error().code == ErrorCode::kConflict ? conflictFor(r.error(), n) : r.error();
   return get(n.id);
@@ -143,8 +110,8 @@ Result<Node> SqliteNodeRepository::update(const Node& n) {
   auto r = db_->exec(
       "UPDATE nodes SET name=?, ip=?, npu_port=?, roles=?, status=?, labels=?, draining=?, "
       "updated_at_ms=? WHERE id=?",
-      {n.name, n.ip, static_cast<int64_t>(n.npu_port), rolesJson(n),
-       std::string(fleet::nodeStatusName(n.status)), labelsJson(n), static_cast<int64_t>(n.draining),
+      {n.name, n.ip, static_cast<int64_t>(n.npu_port), rolesToJson(n.roles),
+       std::string(fleet::nodeStatusName(n.status)), labelsToJson(n.labels), static_cast<int64_t>(n.draining),
        toMillis(n.updated_at), n.id});
   if (!r) return r.error().code == ErrorCode::kConflict ? conflictFor(r.error(), n) : r.error();
   if (*r == 0) return Error::notFound("node '" + n.id + "' not found");

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "fleet/NodeRepository.h"
+#include "store/ColumnCodec.h"  // toMillis/fromMillis, which other files take from here
 #include "store/Database.h"
 
 namespace npufleet::store {
@@ -25,9 +26,5 @@ class SqliteNodeRepository final : public fleet::NodeRepository {
  private:
   std::shared_ptr<Database> db_;
 };
-
-// Milliseconds since the epoch <-> time points, for every store/ table.
-int64_t toMillis(std::chrono::system_clock::time_point t);
-std::chrono::system_clock::time_point fromMillis(int64_t ms);
 
 }  // namespace npufleet::store
