@@ -81,6 +81,18 @@ TEST_F(PostgresDatabaseTest, MigrationsAreRecordedAndAppliedOnce) {
   EXPECT_EQ(tokens, 1);  // reopening kept the data
 }
 
+TEST_F(PostgresDatabaseTest, AuditFilterIndexesExist) {
+  auto db = PostgresDatabase::open(options(), postgresCoreMigrations());
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  std::vector<std::string> names;
+  ASSERT_TRUE((*db)->exec("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND "
+                          "tablename = $1 ORDER BY indexname",
+                          {std::string("audit_log")}, [&](const PgRow& r) { names.push_back(r.getText(0)); })
+                  .ok());
+  EXPECT_EQ(names, (std::vector<std::string>{"audit_log_action", "audit_log_actor", "audit_log_at",
+                                             "audit_log_pkey", "audit_log_target"}));
+}
+
 TEST_F(PostgresDatabaseTest, ReplicasStartingTogetherMigrateOnce) {
   std::vector<Result<std::shared_ptr<PostgresDatabase>>> opened(4, Error::internal("not run"));
   std::vector<std::thread> threads;

@@ -73,6 +73,9 @@ struct BackendKind {
   std::function<std::unique_ptr<Backend>(std::string* error)> make;
 };
 
+// gtest prints a parameter of a failed test; the name is what tells the two apart.
+void PrintTo(const BackendKind& kind, std::ostream* os) { *os << kind.name; }
+
 std::unique_ptr<Backend> makeSqlite(std::string* error) {
   char tmpl[] = "/tmp/npufleet-contract-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
