@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Browser end-to-end test of the admin UI: starts a control plane and one worker on loopback
+# Browser end-to-end test of the admin UI: starts a control plane and two workers on loopback
 # with ephemeral ports and a temporary data directory, wires the service key, issues a viewer
-# token, runs web/e2e/fleet.e2e.mjs in Debian's Chromium, and stops everything.
+# token, runs web/e2e/fleet.e2e.mjs (which kills the second worker) in Debian's Chromium, and stops everything.
 #   scripts/e2e.sh BUILD_DIR   (web/dist must be built: scripts/web-test.sh does it)
 # E2E_SCREENSHOTS=1 also refreshes docs/screenshots/.
 set -euo pipefail
@@ -16,7 +16,8 @@ tmp="$(mktemp -d -t npufleet-e2e.XXXXXX)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # (braces: the shell's own "Killed" notice for the worker the test killed goes too)
+  for pid in "${pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -49,6 +50,11 @@ install -m 600 "$tmp/data/service.key" "$tmp/trusted/main-backend.key"
 start worker "$bin" worker --listen 127.0.0.1:0 --models-dir "$root/models/samples" \
   --trusted-keys "$tmp/trusted" --device cpu --log-level warn
 worker="$address"
+# A second worker that the test kills, to see its card go offline with the reason.
+start doomed "$bin" worker --listen 127.0.0.1:0 --models-dir "$root/models/samples" \
+  --trusted-keys "$tmp/trusted" --device cpu --log-level warn
+doomed="$address"
+doomed_pid="${pids[-1]}"
 
 admin="$(head -n1 "$tmp/data/admin.token")"
 viewer="$("$bin" token create --server "http://$server" --token-file "$tmp/data/admin.token" \
@@ -56,4 +62,4 @@ viewer="$("$bin" token create --server "http://$server" --token-file "$tmp/data/
 
 cd "$root/web"
 E2E_BASE_URL="http://$server" E2E_ADMIN_TOKEN="$admin" E2E_VIEWER_TOKEN="$viewer" \
-  E2E_WORKER="$worker" npm run --silent e2e
+  E2E_WORKER="$worker" E2E_DOOMED_WORKER="$doomed" E2E_DOOMED_PID="$doomed_pid" npm run --silent e2e

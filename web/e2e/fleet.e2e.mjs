@@ -6,6 +6,9 @@
 //   E2E_ADMIN_TOKEN    an admin bearer token (required)
 //   E2E_VIEWER_TOKEN   a viewer bearer token (required)
 //   E2E_WORKER         host:port of a reachable worker to register (default 127.0.0.1:8081)
+//   E2E_DOOMED_WORKER  host:port of a second worker that the test kills (with E2E_DOOMED_PID,
+//                      its process id); without them that step is skipped and says so
+//   E2E_BIG_FLEET      how many nodes the scale step registers (default 1000; 0 skips it)
 //   E2E_SCREENSHOTS=1  save screenshots to docs/screenshots/ (repository root),
 //                      or to E2E_SCREENSHOT_DIR when set
 //   E2E_CHROMIUM       browser binary (default /usr/bin/chromium)
@@ -25,6 +28,11 @@ const [WORKER_HOST, WORKER_PORT] = (process.env.E2E_WORKER ?? '127.0.0.1:8081').
 const SHOTS = process.env.E2E_SCREENSHOTS === '1'
 const SHOT_DIR = process.env.E2E_SCREENSHOT_DIR ?? resolve(here, '../../docs/screenshots')
 const LONG = Number(process.env.E2E_TIMEOUT_MS ?? 60000)
+const DOOMED = process.env.E2E_DOOMED_WORKER ?? ''
+const DOOMED_PID = Number(process.env.E2E_DOOMED_PID ?? 0)
+const BIG_FLEET = Number(process.env.E2E_BIG_FLEET ?? 1000)
+// Render budget of the NPU tab with BIG_FLEET nodes (issue 21), in ms.
+const RENDER_BUDGET_MS = 200
 const DEVICE_LABELS = { 'intel-npu': 'Intel NPU', 'nvidia-gpu': 'NVIDIA GPU', 'amd-gpu': 'AMD GPU', 'amd-npu': 'AMD NPU', 'intel-gpu': 'Intel GPU', cpu: 'CPU' }
 
 if (!BASE || !ADMIN || !VIEWER) {
@@ -160,9 +168,14 @@ const steps = [
     const badge = (await card.locator('[data-test="device-badge"]').textContent())?.trim()
     expect(badge === DEVICE_LABELS[caps.deviceType], `badge "${badge}" but API deviceType ${caps.deviceType}`)
     expect((await card.locator('[data-test="max-concurrent"]').textContent())?.trim() === String(caps.maxConcurrent), 'maxConcurrent differs from the API')
-    // The card rounds to one decimal (src/format formatGb).
+    // Host RAM shared by every worker on the host is not shown as the node's capacity; memory
+    // of its own is, rounded to one decimal (src/format formatGb).
     const memText = (await card.locator('[data-test="memory"]').textContent())?.trim() ?? ''
-    expect(Math.abs(parseFloat(memText) - caps.memoryGB) < 0.05 && memText.endsWith(' GB'), `memory ${memText} differs from the API's ${caps.memoryGB}`)
+    if (status.device?.sharedHostMemory) {
+      expect(memText === 'shared', `host memory shown as "${memText}", not as shared`)
+    } else {
+      expect(Math.abs(parseFloat(memText) - caps.memoryGB) < 0.05 && memText.endsWith(' GB'), `memory ${memText} differs from the API's ${caps.memoryGB}`)
+    }
     expect((await card.locator('[data-test="loaded-count"]').textContent())?.includes(`/ ${caps.models.length}`), 'model count differs from the API')
     await shot(admin, 'npu-workers-tab')
   }],
@@ -193,6 +206,7 @@ const steps = [
     await panel.waitFor({ state: 'detached' })
   }],
   ['admin changes the load-balancing strategy', async () => {
+    await admin.click('[data-test="section-balancing"]')
     const select = admin.locator('[data-test="lb-strategy"]')
     const current = await select.inputValue()
     const next = current === 'least-loaded' ? 'round-robin' : 'least-loaded'
@@ -210,6 +224,114 @@ const steps = [
     expect(((await fieldError.textContent()) ?? '').trim().length > 0, 'field error is empty')
     await admin.locator('[data-test="lb-section"]').scrollIntoViewIfNeeded()
     await shot(admin, 'load-balancing-validation')
+  }],
+  ['live figures reach the overview while traffic runs', async () => {
+    await admin.goto(`${BASE}/fleet/npu`)
+    await admin.waitForSelector('[data-test="fleet-overview"]')
+    const before = await apiCall('GET', `/api/nodes/${encodeURIComponent(nodeId)}/npu/status`, ADMIN)
+    if (!before.loadedModels.includes('embedding-mlp')) {
+      await apiCall('POST', `/api/nodes/${encodeURIComponent(nodeId)}/npu/models/embedding-mlp/load`, ADMIN)
+    }
+    const input = { shape: [1, 64], data: Array.from({ length: 64 }, (_, i) => i / 64) }
+    let sending = true
+    let sent = 0
+    let lastError = ''
+    const senders = Array.from({ length: 4 }, async () => {
+      while (sending) {
+        await apiCall('POST', '/api/npu/inference', ADMIN, { model: 'embedding-mlp', inputs: { input } })
+          .catch((e) => { lastError = e.message })
+        sent++
+      }
+    })
+    try {
+      // No reload, no polling by the test: the figures arrive over the event stream.
+      await admin.waitForFunction(
+        () => parseFloat(document.querySelector('[data-test="overview-rps"]')?.textContent ?? '') > 0 &&
+          /\d/.test(document.querySelector('[data-test="overview-p50"]')?.textContent ?? ''),
+        undefined,
+        { timeout: 20000 },
+      ).catch(async (e) => {
+        const rps = await admin.textContent('[data-test="overview-rps"]')
+        const p50 = await admin.textContent('[data-test="overview-p50"]')
+        throw new Error(`${e.message.split('\n')[0]}; overview shows ${rps} and p50 ${p50} after ${sent} requests (last error: ${lastError || 'none'})`)
+      })
+    } finally {
+      sending = false
+      await Promise.all(senders)
+    }
+    expect(sent > 0, 'no inference request was sent')
+    await shot(admin, 'npu-overview-live')
+  }],
+  ['a killed worker\'s card shows offline with its reason', async () => {
+    if (!DOOMED || !DOOMED_PID) {
+      console.log('skip: no E2E_DOOMED_WORKER / E2E_DOOMED_PID')
+      return
+    }
+    const [host, port] = DOOMED.split(':')
+    const name = `${nodeName}-doomed`
+    const created = await apiCall('POST', '/api/fleet/nodes', ADMIN, { name, ip: host, npuPort: Number(port), roles: ['npu-worker'] })
+    try {
+      const status = `article[data-node-name="${name}"] [data-test="status"]`
+      await admin.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'online', status, { timeout: LONG })
+      process.kill(DOOMED_PID, 'SIGKILL')
+      await admin.waitForFunction((sel) => document.querySelector(sel)?.textContent?.trim() === 'offline', status, { timeout: LONG })
+      const card = admin.locator(`article[data-node-name="${name}"]`)
+      const reason = ((await card.locator('[data-test="status-reason"]').textContent()) ?? '').trim()
+      expect(reason.length > 0, 'the offline card gives no reason')
+      expect((await card.locator('[data-test="stale-note"]').count()) > 0 || /last known/i.test((await card.textContent()) ?? ''),
+        'the offline card shows its last figures as if current')
+      await shot(admin, 'npu-card-offline')
+    } finally {
+      await apiCall('DELETE', `/api/fleet/nodes/${encodeURIComponent(created.id)}`, ADMIN)
+    }
+  }],
+  [`the NPU tab stays responsive with ${BIG_FLEET} nodes`, async () => {
+    if (BIG_FLEET <= 0) return
+    // Real nodes with the role, on closed loopback ports: detection fails fast and they show
+    // as failing, as a large fleet's broken nodes would.
+    const ids = []
+    const create = async (i) => {
+      const n = await apiCall('POST', '/api/fleet/nodes', ADMIN, { name: `${nodeName}-big-${i}`, ip: '127.0.0.1', npuPort: 40000 + i, roles: ['npu-worker'] })
+      ids.push(n.id)
+    }
+    try {
+      for (let i = 0; i < BIG_FLEET; i += 16) {
+        await Promise.all(Array.from({ length: Math.min(16, BIG_FLEET - i) }, (_, k) => create(i + k)))
+      }
+      await admin.goto(`${BASE}/fleet/npu`)
+      await admin.waitForFunction(
+        (n) => Number((document.querySelector('[data-test="select-all"]')?.textContent ?? '').replace(/\D/g, '')) >= n,
+        BIG_FLEET,
+        { timeout: LONG },
+      )
+      // In the page: the time from a change to the frame after Vue rendered it.
+      const time = (action) => admin.evaluate(async (what) => {
+        const frame = () => new Promise((r) => requestAnimationFrame(() => r()))
+        const t0 = performance.now()
+        if (what === 'table') document.querySelector('[data-test="view-table"]').click()
+        if (what === 'cards') document.querySelector('[data-test="view-cards"]').click()
+        if (what === 'search') {
+          const box = document.querySelector('[data-test="npu-search"]')
+          box.value = 'big-99'
+          box.dispatchEvent(new Event('input', { bubbles: true }))
+        }
+        await frame()
+        await frame()
+        return performance.now() - t0
+      }, action)
+      const table = await time('table')
+      const cards = await time('cards')
+      const search = await time('search')
+      console.log(`     ${BIG_FLEET} nodes: table view ${table.toFixed(0)} ms, card view ${cards.toFixed(0)} ms, search update ${search.toFixed(0)} ms`)
+      expect(table < RENDER_BUDGET_MS && cards < RENDER_BUDGET_MS, `a first render took ${Math.max(table, cards).toFixed(0)} ms (budget ${RENDER_BUDGET_MS})`)
+      expect(search < RENDER_BUDGET_MS, `a search update took ${search.toFixed(0)} ms (budget ${RENDER_BUDGET_MS})`)
+      await admin.waitForSelector(`article[data-node-name="${nodeName}-big-99"]`)
+      await shot(admin, 'npu-big-fleet')
+    } finally {
+      for (let i = 0; i < ids.length; i += 16) {
+        await Promise.all(ids.slice(i, i + 16).map((id) => apiCall('DELETE', `/api/fleet/nodes/${encodeURIComponent(id)}`, ADMIN).catch(() => {})))
+      }
+    }
   }],
   ['the legacy settings route lands on the NPU tab with a notice', async () => {
     await admin.goto(`${BASE}/settings/admin/npu-workers`)
@@ -232,10 +354,13 @@ const steps = [
     const viewer = await newPage('viewer')
     await login(viewer, VIEWER)
     await viewer.waitForSelector(`article[data-node-name="${nodeName}"]`)
-    for (const sel of ['[data-test="assign-npu-role"]', '[data-test="remove-role"]', '[data-test="lb-save"]']) {
+    for (const sel of ['[data-test="assign-npu-role"]', '[data-test="remove-role"]']) {
       expect((await viewer.locator(sel).count()) === 0, `viewer sees ${sel} on the NPU tab`)
     }
+    await viewer.click('[data-test="section-balancing"]')
+    expect((await viewer.locator('[data-test="lb-save"]').count()) === 0, 'viewer sees the save button of the load-balancing settings')
     expect(await viewer.locator('[data-test="lb-strategy"]').isDisabled(), 'viewer can change the strategy')
+    await viewer.click('[data-test="section-nodes"]')
     await viewer.locator(`article[data-node-name="${nodeName}"] [data-test="details"]`).click()
     await viewer.locator('[data-test="npu-details-panel"] .model-row').first().waitFor()
     for (const sel of ['[data-test="load-model"]', '[data-test="unload-model"]', '[data-test="redetect"]']) {
