@@ -20,6 +20,7 @@
 #include "app/Commands.h"
 #include "app/ConfigLoading.h"
 #include "app/ServerConfig.h"
+#include "app/StoreSelection.h"
 #include "app/WebAssets.h"
 #include "auth/tokens/TokenService.h"
 #include "common/Log.h"
@@ -40,7 +41,7 @@ namespace {
 
 struct ServerFlags {
   ConfigFlags config;
-  std::string listen, data_dir, service_id, service_key_file, web_dir, tls_cert, tls_key;
+  std::string listen, data_dir, database, service_id, service_key_file, web_dir, tls_cert, tls_key;
   bool print_routes = false;
 };
 
@@ -103,6 +104,11 @@ int runServer(ServerFlags& flags) {
     return 0;
   }
   if (auto st = configureLogging(config.getString("log.level")); !st) {
+    std::cerr << "npufleet server: " << st.error().message << "\n";
+    return 2;
+  }
+
+  if (auto st = checkStoreSelection(config); !st) {
     std::cerr << "npufleet server: " << st.error().message << "\n";
     return 2;
   }
@@ -225,6 +231,9 @@ void addServerCommand(CLI::App& app, int& exit_code) {
   bindFlag(*cmd, flags->config, "--listen", "server.listen", flags->listen, "HOST:PORT to listen on");
   bindFlag(*cmd, flags->config, "--data-dir", "server.data_dir", flags->data_dir,
            "Directory for the database and admin.token");
+  bindFlag(*cmd, flags->config, "--database", "store.url", flags->database,
+           "postgresql://USER@HOST:PORT/DB (password in [store] password_file); default SQLite in "
+           "--data-dir");
   bindFlag(*cmd, flags->config, "--web-dir", "server.web_dir", flags->web_dir,
            "Directory of the built web UI");
   addServiceFlags(*cmd, flags->config, flags->service_id, flags->service_key_file);

@@ -13,6 +13,7 @@
 #include "api/NpuRoutes.h"
 #include "app/ConfigLoading.h"
 #include "app/FleetCandidates.h"
+#include "app/StoreSelection.h"
 #include "auth/KeyFile.h"
 #include "auth/ServiceAuthConfig.h"
 #include "auth/ServiceHttpClient.h"
@@ -54,6 +55,7 @@ ConfigSchema serverConfigSchema() {
          "time allowed to send request headers", false, intRange(1, 600)});
   http::addServerTlsConfigKeys(s, "server");
   http::addServerConnectionLimitKeys(s, "server");
+  addStoreConfigKeys(s);
   s.add({"log", "level", ConfigType::kString, std::string("info"), "trace|debug|info|warn|error",
          false, oneOf({"trace", "debug", "info", "warn", "error", "off"})});
   s.add({"log", "access", ConfigType::kBool, true,
