@@ -1,10 +1,15 @@
 // `npufleet dev`: a whole local fleet in one command (DESIGN.md 1): the control plane and N
 // workers as child processes of this binary (/proc/self/exe), with ./.npufleet-dev as data
 // directory, a generated service key wired into the server's --service-key-file and every
-// worker's trusted-keys directory, and the sample models. Ctrl-C forwards SIGTERM to every
-// child, waits for them, and exits 0.
+// worker's trusted-keys directory, and the sample models. A worker that dies is reported (one
+// line: its exit status or signal) and started again after a back-off (1 s, doubling to 30 s,
+// back to 1 s once it stayed up a minute), so the fleet's failure path can be tried with a plain
+// `kill -9`; the control plane dying ends the dev fleet (exit 1), since nothing works without it
+// and a restart would hide why. Ctrl-C forwards SIGTERM to every child, waits for them, and
+// exits 0.
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +19,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -35,11 +42,35 @@ struct DevFlags {
   std::string models_dir = "models/samples";
 };
 
+// Restart back-off for a worker that died: doubles from the first to the last, and starts over
+// once a worker stayed up kStableAfter.
+constexpr std::chrono::seconds kFirstRestartDelay{1};
+constexpr std::chrono::seconds kLastRestartDelay{30};
+constexpr std::chrono::seconds kStableAfter{60};
+
 struct Child {
   std::string name;
   pid_t pid = -1;
   bool exited = false;
+  // How to start it again (workers only; the control plane is never restarted).
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  bool restartable = false;
+  std::chrono::steady_clock::time_point started{};
+  std::chrono::seconds next_delay = kFirstRestartDelay;
+  std::optional<std::chrono::steady_clock::time_point> restart_at;
 };
+
+// "exited with status 3", "was killed by signal 9 (Killed)".
+std::string describeExit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = ::strsignal(sig);
+    return "was killed by signal " + std::to_string(sig) + (name ? std::string(" (") + name + ")" : "");
+  }
+  return "stopped (status " + std::to_string(status) + ")";
+}
 
 int fail(const std::string& message) {
   std::cerr << "npufleet dev: " << message << "\n";
@@ -218,18 +249,23 @@ int runDev(const DevFlags& flags) {
       return fail(st.error().message);
     }
     int port = flags.port + i;
-    pid_t pid = spawnSelf({"worker", "--listen", "127.0.0.1:" + std::to_string(port), "--models-dir",
-                           models.string(), "--trusted-keys", (wdir / "trusted-keys").string()},
-                          {{"NPUFLEET_WORKER_PRELOAD", preload},
-                           {"NPUFLEET_WORKER_AUTO_LOAD", "true"},
-                           // The address it is registered at below: a call signed for another
-                           // dev worker is refused here.
-                           {"NPUFLEET_AUTH_ACCEPTED_HOSTS", "127.0.0.1:" + std::to_string(port)}});
-    if (pid < 0) {
+    Child w;
+    w.name = "worker " + std::to_string(i) + " (127.0.0.1:" + std::to_string(port) + ")";
+    w.args = {"worker", "--listen", "127.0.0.1:" + std::to_string(port), "--models-dir",
+              models.string(), "--trusted-keys", (wdir / "trusted-keys").string()};
+    w.env = {{"NPUFLEET_WORKER_PRELOAD", preload},
+             {"NPUFLEET_WORKER_AUTO_LOAD", "true"},
+             // The address it is registered at below: a call signed for another dev worker is
+             // refused here.
+             {"NPUFLEET_AUTH_ACCEPTED_HOSTS", "127.0.0.1:" + std::to_string(port)}};
+    w.restartable = true;
+    w.pid = spawnSelf(w.args, w.env);
+    if (w.pid < 0) {
       stopAll(children, std::chrono::seconds(10));
       return fail("cannot start worker " + std::to_string(i));
     }
-    children.push_back({"worker " + std::to_string(i) + " (127.0.0.1:" + std::to_string(port) + ")", pid});
+    w.started = std::chrono::steady_clock::now();
+    children.push_back(std::move(w));
   }
 
   if (auto st = registerWorkers(data / "server", flags.port, flags.workers); !st) {
@@ -241,32 +277,72 @@ int runDev(const DevFlags& flags) {
             << "npufleet dev: admin token in " << (data / "server" / "admin.token").string() << "\n";
   for (int i = 1; i <= flags.workers; ++i) {
     std::cout << "npufleet dev: worker " << i << " on http://127.0.0.1:" << flags.port + i
-              << " (models: " << models.string() << ")\n";
+              << " (pid " << children[static_cast<size_t>(i)].pid << ", models: " << models.string()
+              << ")\n";
   }
   std::cout << "npufleet dev: service key in " << service_key.string()
+            << "; a worker that dies is restarted (try `kill -9 PID`)"
             << "; press Ctrl-C to stop everything" << std::endl;
 
   int exit_code = 0;
   for (;;) {
-    int signo = 0;
-    if (sigwait(&set, &signo) != 0) continue;
-    if (signo == SIGCHLD) {
-      bool lost = false;
-      for (auto& c : children) {
-        int status = 0;
-        if (!c.exited && ::waitpid(c.pid, &status, WNOHANG) == c.pid) {
-          c.exited = true;
-          lost = true;
-          std::cerr << "npufleet dev: " << c.name << " exited (status " << status
-                    << "); stopping the others\n";
-        }
+    // Wake for a signal, or when the next restart is due.
+    const auto now = std::chrono::steady_clock::now();
+    auto wait = std::chrono::milliseconds(1000);
+    for (const auto& c : children) {
+      if (c.restart_at) {
+        wait = std::min(wait, std::max(std::chrono::milliseconds(0),
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           *c.restart_at - now)));
       }
-      if (!lost) continue;
-      exit_code = 1;
-    } else {
-      std::cout << "npufleet dev: stopping" << std::endl;
     }
-    break;
+    timespec ts{static_cast<time_t>(wait.count() / 1000),
+                static_cast<long>(wait.count() % 1000) * 1'000'000};
+    const int signo = sigtimedwait(&set, nullptr, &ts);
+    if (signo == SIGINT || signo == SIGTERM) {
+      std::cout << "npufleet dev: stopping" << std::endl;
+      break;
+    }
+    // SIGCHLD, or a timeout (one SIGCHLD can stand for several children).
+    bool control_plane_lost = false;
+    for (auto& c : children) {
+      int status = 0;
+      if (c.exited || ::waitpid(c.pid, &status, WNOHANG) != c.pid) continue;
+      c.exited = true;
+      const auto up = std::chrono::steady_clock::now() - c.started;
+      if (!c.restartable) {
+        std::cerr << "npufleet dev: " << c.name << " (pid " << c.pid << ") " << describeExit(status)
+                  << "; stopping the dev fleet\n";
+        control_plane_lost = true;
+        continue;
+      }
+      if (up >= kStableAfter) c.next_delay = kFirstRestartDelay;
+      std::cerr << "npufleet dev: " << c.name << " (pid " << c.pid << ") " << describeExit(status)
+                << " after " << std::chrono::duration_cast<std::chrono::seconds>(up).count()
+                << " s; restarting it in " << c.next_delay.count() << " s\n";
+      c.restart_at = std::chrono::steady_clock::now() + c.next_delay;
+      c.next_delay = std::min(c.next_delay * 2, kLastRestartDelay);
+    }
+    if (control_plane_lost) {
+      exit_code = 1;
+      break;
+    }
+    for (auto& c : children) {
+      if (!c.restart_at || std::chrono::steady_clock::now() < *c.restart_at) continue;
+      c.restart_at.reset();
+      const pid_t pid = spawnSelf(c.args, c.env);
+      if (pid < 0) {
+        std::cerr << "npufleet dev: cannot start " << c.name << " again; retrying in "
+                  << c.next_delay.count() << " s\n";
+        c.restart_at = std::chrono::steady_clock::now() + c.next_delay;
+        c.next_delay = std::min(c.next_delay * 2, kLastRestartDelay);
+        continue;
+      }
+      c.pid = pid;
+      c.exited = false;
+      c.started = std::chrono::steady_clock::now();
+      std::cout << "npufleet dev: " << c.name << " restarted (pid " << pid << ")" << std::endl;
+    }
   }
   stopAll(children, std::chrono::seconds(15));
   return exit_code;

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "server/ServerHarness.h"
@@ -235,6 +237,79 @@ TEST(ServerLifecycle, TheDevFleetsDirectoriesArePrivate) {
     ASSERT_TRUE(std::filesystem::exists(d)) << d << p.stderrText();
     EXPECT_EQ(permsOf(d), std::filesystem::perms::owner_all) << d;
   }
+}
+
+// Two consecutive free loopback ports: the dev fleet puts its first worker on --port + 1.
+int freePortPair() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int port = freePort();
+    if (port >= 65535) continue;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port + 1));
+    const bool free_next = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free_next) return port;
+  }
+  return freePort();
+}
+
+template <typename Pred>
+bool waitFor(Pred pred, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+// A dev worker killed with SIGKILL is reported with its signal and started again; the control
+// plane and the dev command stay up, and Ctrl-C still stops everything cleanly.
+TEST(ServerLifecycle, TheDevFleetRestartsAKilledWorker) {
+  TempDir dir;
+  ProcessFixture p;
+  const int port = freePortPair();
+  const auto worker_port = static_cast<uint16_t>(port + 1);
+  ProcessFixture::Options o{NPUFLEET_BINARY,
+                            {"dev", "--workers", "1", "--port", std::to_string(port), "--data-dir",
+                             dir / "dev", "--models-dir",
+                             std::string(NPUFLEET_SOURCE_DIR) + "/models/samples"},
+                            {},
+                            // Printed once its workers are registered, before the worker lines.
+                            "npufleet dev: control plane on http://"};
+  o.start_timeout = std::chrono::seconds(60);
+  ASSERT_TRUE(p.start(std::move(o))) << p.stderrText();
+  EXPECT_EQ(p.port(), port);
+  std::smatch m;
+  const std::regex listed(R"(worker 1 on http://127\.0\.0\.1:\d+ \(pid (\d+))");
+  ASSERT_TRUE(waitFor([&] { return std::regex_search(p.stdoutText(), listed); },
+                      std::chrono::seconds(10)))
+      << p.stdoutText();
+  const std::string out = p.stdoutText();
+  ASSERT_TRUE(std::regex_search(out, m, listed));
+  const pid_t first = std::stoi(m[1]);
+  ASSERT_EQ(request("127.0.0.1", worker_port, "GET", "/livez").status, 200);
+
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  const std::regex restarted(R"(worker 1 \(127\.0\.0\.1:\d+\) restarted \(pid (\d+)\))");
+  ASSERT_TRUE(waitFor([&] { return std::regex_search(p.stdoutText(), restarted); },
+                      std::chrono::seconds(20)))
+      << p.stdoutText() << p.stderrText();
+  const std::string after = p.stdoutText();
+  ASSERT_TRUE(std::regex_search(after, m, restarted));
+  EXPECT_NE(std::stoi(m[1]), first);
+  EXPECT_NE(p.stderrText().find("(pid " + std::to_string(first) + ") was killed by signal 9"),
+            std::string::npos)
+      << p.stderrText();
+  EXPECT_TRUE(waitFor([&] { return request("127.0.0.1", worker_port, "GET", "/livez").status == 200; },
+                      std::chrono::seconds(30)))
+      << p.stderrText();
+  EXPECT_TRUE(p.alive());
+  EXPECT_EQ(request("127.0.0.1", static_cast<uint16_t>(port), "GET", "/healthz").status, 200);
+  EXPECT_EQ(p.stop(std::chrono::seconds(30)), 0) << p.stderrText();
 }
 
 }  // namespace
