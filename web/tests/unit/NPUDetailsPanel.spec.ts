@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import NPUDetailsPanel from '@/components/npu/NPUDetailsPanel.vue'
 import { useFleetStore } from '@/stores/fleet'
@@ -136,5 +136,114 @@ describe('NPUDetailsPanel', () => {
     last.focus()
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }))
     expect(document.activeElement).toBe(w.get('[data-test="close-panel"]').element)
+  })
+
+  it('shows device telemetry, device memory labelled as the device\'s', async () => {
+    status = {
+      ...status,
+      device: { name: 'RTX 4090', memoryKind: 'device', sharedHostMemory: false, memoryTotalGb: 24, memoryUsedGb: 6.5,
+        temperatureC: 61, powerW: 212.4, frequencyMhz: 2520, maxFrequencyMhz: 2790, utilizationSource: 'device' },
+    }
+    const w = await open()
+    const dev = w.get('[data-test="device-section"]')
+    expect(dev.text()).toContain('RTX 4090')
+    expect(w.get('[data-test="device-temperature"]').text()).toBe('61 °C')
+    expect(w.get('[data-test="device-power"]').text()).toBe('212.4 W')
+    expect(w.get('[data-test="device-frequency"]').text()).toBe('2520 / 2790 MHz')
+    expect(w.get('[data-test="memory-label"]').text()).toBe('Device memory')
+    expect(w.get('[data-test="device-memory"]').text()).toBe('6.5 GB used of 24 GB')
+    expect(w.find('[data-test="shared-memory-note"]').exists()).toBe(false)
+  })
+
+  it('labels a CPU worker\'s memory as shared host RAM, not the node\'s capacity', async () => {
+    status = {
+      ...status,
+      device: { name: 'Xeon', memoryKind: 'host', sharedHostMemory: true, memoryTotalGb: 128, memoryUsedGb: 40,
+        temperatureC: null, powerW: null, frequencyMhz: null, maxFrequencyMhz: null, utilizationSource: 'engine' },
+    }
+    const w = await open()
+    expect(w.get('[data-test="memory-label"]').text()).toBe('Host RAM (shared)')
+    expect(w.get('[data-test="shared-memory-note"]').text()).toContain('not this node')
+    expect(w.get('[data-test="device-temperature"]').text()).toBe('—')
+    expect(w.get('[data-test="memory-section"]').text()).not.toContain('Device memory')
+  })
+
+  it('shows the last successful health check and says when the last probe failed', async () => {
+    status = {
+      ...status,
+      lastHealthCheck: '2026-02-04T10:30:00Z',
+      lastProbe: { at: new Date(Date.now() - 5000).toISOString(), ok: false, error: 'connection refused', latencyMs: 3 },
+    }
+    const w = await open()
+    expect(w.get('[data-test="last-probe-failed"]').text()).toContain('The last probe failed')
+    expect(w.get('[data-test="last-probe-failed"]').text()).toContain('connection refused')
+    expect(w.get('[data-test="last-health-check"]').attributes('title')).toBeTruthy()
+  })
+
+  it('says so when no health check ever succeeded, and nothing failed when the last probe was ok', async () => {
+    status = { ...status, lastHealthCheck: null, lastProbe: { at: new Date().toISOString(), ok: true, error: null, latencyMs: 2 } }
+    const w = await open()
+    expect(w.get('[data-test="last-health-check"]').text()).toBe('never succeeded')
+    expect(w.find('[data-test="last-probe-failed"]').exists()).toBe(false)
+  })
+
+  it('drains after a confirmation and counts in-flight requests down to zero', async () => {
+    let inFlight = 2
+    api
+      .on('POST /api/fleet/nodes/:id/drain', () => ({ body: makeNode({ id: 'n1', name: 'gpu-box', roles: ['npu-worker'], draining: true }) }))
+      .on('GET /api/npu/routing/stats', () => ({
+        body: {
+          nodes: [{ nodeId: 'n1', routed: 57, inFlight, failures: 0, retries: 0, ejections: 0, ejected: false, latencyMs: { p50: 44, p95: 190 } }],
+          decisions: [],
+        },
+      }))
+    const w = await open()
+    await w.get('[data-test="panel-drain"]').trigger('click')
+    await flushPromises()
+    expect(api.callsTo('POST', '/api/fleet/nodes/n1/drain')).toHaveLength(0)
+    expect(document.body.textContent).toContain('Drain gpu-box?')
+    ;(document.querySelector('[data-test="confirm"]') as HTMLButtonElement).click()
+    await flushPromises()
+    expect(api.callsTo('POST', '/api/fleet/nodes/n1/drain')).toHaveLength(1)
+    expect(w.get('[data-test="drain-inflight"]').text()).toContain('2 requests still in flight')
+    // a live fleet.metrics update lowers it
+    const fleet = useFleetStore()
+    fleet.routingStats = { ...fleet.routingStats!, nodes: fleet.routingStats!.nodes.map((n) => ({ ...n, inFlight: 1 })) }
+    await flushPromises()
+    expect(w.get('[data-test="drain-inflight"]').text()).toContain('1 request still in flight')
+    inFlight = 0
+    fleet.routingStats = { ...fleet.routingStats!, nodes: fleet.routingStats!.nodes.map((n) => ({ ...n, inFlight: 0 })) }
+    await flushPromises()
+    expect(w.get('[data-test="drain-inflight"]').text()).toBe('Drained: no requests in flight.')
+    expect(w.get('[data-test="panel-drain"]').text()).toBe('Undrain')
+  })
+
+  it('polls routing stats while a drained node still has requests in flight', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true })
+    try {
+      let inFlight = 3
+      api
+        .on('POST /api/fleet/nodes/:id/drain', () => ({ body: makeNode({ id: 'n1', name: 'gpu-box', roles: ['npu-worker'], draining: true }) }))
+        .on('GET /api/npu/routing/stats', () => ({
+          body: { nodes: [{ nodeId: 'n1', routed: 1, inFlight, failures: 0, retries: 0, ejections: 0, ejected: false, latencyMs: { p50: 1, p95: 1 } }], decisions: [] },
+        }))
+      const w = await open()
+      await w.get('[data-test="panel-drain"]').trigger('click')
+      await flushPromises()
+      ;(document.querySelector('[data-test="confirm"]') as HTMLButtonElement).click()
+      await flushPromises()
+      expect(w.get('[data-test="drain-inflight"]').text()).toContain('3 requests')
+      inFlight = 0
+      await vi.advanceTimersByTimeAsync(1100)
+      await flushPromises()
+      expect(w.get('[data-test="drain-inflight"]').text()).toBe('Drained: no requests in flight.')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('gives viewers no drain button', async () => {
+    const w = await open('viewer')
+    expect(w.find('[data-test="panel-drain"]').exists()).toBe(false)
   })
 })
