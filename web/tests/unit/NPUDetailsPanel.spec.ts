@@ -83,7 +83,8 @@ describe('NPUDetailsPanel', () => {
     expect(w.get('[data-test="detection-status"]').text()).toBe('detected')
     expect(w.get('[data-test="routing-section"]').text()).toContain('57')
     expect(w.get('[data-test="routing-section"]').text()).toContain('lowest load 0.25')
-    expect(w.find('[data-test="utilization-chart"]').exists()).toBe(true)
+    // the chart is an async component: it appears once its chunk has loaded
+    await vi.waitFor(() => expect(w.find('[data-test="utilization-chart"]').exists()).toBe(true))
   })
 
   it('unloads and loads a model through the API and shows the new state', async () => {
@@ -131,7 +132,8 @@ describe('NPUDetailsPanel', () => {
 
   it('keeps Tab focus inside the panel', async () => {
     const w = await open()
-    const focusables = w.findAll('button:not([disabled])')
+    await vi.waitFor(() => expect(w.find('[data-test="utilization-chart"]').exists()).toBe(true))
+    const focusables = w.findAll('button:not([disabled]), input:not([disabled])')
     const last = focusables[focusables.length - 1].element as HTMLElement
     last.focus()
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }))
