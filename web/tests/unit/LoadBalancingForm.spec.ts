@@ -6,7 +6,16 @@ import { FakeApi, makeCaps, makeNode, makeStatus } from '../helpers/fakeApi'
 import { mountWith } from '../helpers/mountWith'
 import type { LoadBalancingConfig, UserRole } from '@/types'
 
-const initial: LoadBalancingConfig = { strategy: 'round-robin', modelAffinity: {}, fallback: 'least-loaded', maxRetries: 1, queueTimeoutMs: 30000 }
+const initial: LoadBalancingConfig = {
+  strategy: 'round-robin',
+  modelAffinity: {},
+  fallback: 'least-loaded',
+  maxRetries: 1,
+  queueTimeoutMs: 30000,
+  queueLimit: 256,
+  requestTimeoutMs: 120000,
+  ejection: { enabled: true, consecutiveFailures: 5, baseEjectionMs: 30000, maxEjectionMs: 300000, maxEjectionPercent: 50 },
+}
 
 describe('LoadBalancingForm', () => {
   let api: FakeApi
@@ -63,7 +72,7 @@ describe('LoadBalancingForm', () => {
       },
     }))
     const w = await open()
-    await w.get('[data-test="lb-max-retries"]').setValue(-1)
+    await w.get('[data-test="lb-max-retries"]').setValue(2)
     await w.get('form').trigger('submit')
     await flushPromises()
     expect(w.get('[data-field-error="maxRetries"]').text()).toBe('must be between 0 and 5')
@@ -86,5 +95,62 @@ describe('LoadBalancingForm', () => {
     api.on('GET /api/npu/load-balancing', () => ({ status: 503, body: { error: { code: 'unavailable', message: 'router not ready' } } }))
     const w = await open()
     expect(w.get('.state-error').text()).toContain('router not ready')
+  })
+
+  it('shows every setting the API has, and sends them all', async () => {
+    const w = await open()
+    expect((w.get('[data-test="lb-queue-limit"]').element as HTMLInputElement).value).toBe('256')
+    expect((w.get('[data-test="lb-request-timeout"]').element as HTMLInputElement).value).toBe('120000')
+    expect((w.get('[data-test="lb-ej-failures"]').element as HTMLInputElement).value).toBe('5')
+    expect((w.get('[data-test="lb-ej-base"]').element as HTMLInputElement).value).toBe('30000')
+    expect((w.get('[data-test="lb-ej-max"]').element as HTMLInputElement).value).toBe('300000')
+    expect((w.get('[data-test="lb-ej-percent"]').element as HTMLInputElement).value).toBe('50')
+    expect((w.get('[data-test="lb-ej-enabled"]').element as HTMLInputElement).checked).toBe(true)
+    expect(w.get('[data-test="lb-request-timeout"]').attributes('min')).toBe('100')
+    expect(w.get('[data-test="lb-request-timeout"]').attributes('max')).toBe('3600000')
+    await w.get('[data-test="lb-queue-limit"]').setValue('10')
+    await w.get('[data-test="lb-ej-enabled"]').setValue(false)
+    await w.get('[data-test="lb-ej-percent"]').setValue('20')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    const posted = api.callsTo('POST', '/api/npu/load-balancing')
+    expect(posted).toHaveLength(1)
+    expect(posted[0].body).toEqual({ ...initial, queueLimit: 10, ejection: { ...initial.ejection!, enabled: false, maxEjectionPercent: 20 } })
+  })
+
+  it('validates before sending and shows every problem at once, in operator words', async () => {
+    const w = await open()
+    await w.get('[data-test="lb-max-retries"]').setValue('')
+    await w.get('[data-test="lb-request-timeout"]').setValue('50')
+    await w.get('[data-test="lb-ej-percent"]').setValue('150')
+    await w.get('[data-test="lb-ej-base"]').setValue('60000')
+    await w.get('[data-test="lb-ej-max"]').setValue('1000')
+    await w.get('[data-test="lb-queue-limit"]').setValue('2.5')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.callsTo('POST', '/api/npu/load-balancing')).toHaveLength(0)
+    expect(w.get('[data-field-error="maxRetries"]').text()).toBe('Max retries is required.')
+    expect(w.get('[data-field-error="requestTimeoutMs"]').text()).toBe('Request timeout must be between 100 and 3,600,000 ms.')
+    expect(w.get('[data-field-error="ejection.maxEjectionPercent"]').text()).toContain('between 0 and 100')
+    expect(w.get('[data-field-error="ejection.maxEjectionMs"]').text()).toContain('must not be shorter than the first ejection')
+    expect(w.get('[data-field-error="queueLimit"]').text()).toBe('Queue limit must be a whole number.')
+    expect(w.get('[data-test="lb-problems"]').text()).toContain('5 settings need fixing')
+    const all = w.findAll('.field-error').map((e) => e.text())
+    expect(all).toHaveLength(5)
+    expect(new Set(all).size).toBe(5)
+    for (const m of all) expect(m).not.toMatch(/maxRetries|requestTimeoutMs|queueLimit|maxEjection/)
+  })
+
+  it('treats an empty Max retries as an error, never a silent 0', async () => {
+    const w = await open()
+    await w.get('[data-test="lb-max-retries"]').setValue('')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.callsTo('POST', '/api/npu/load-balancing')).toHaveLength(0)
+    expect(w.get('[data-test="lb-max-retries"]').attributes('aria-invalid')).toBe('true')
+    await w.get('[data-test="lb-max-retries"]').setValue('0')
+    await w.get('form').trigger('submit')
+    await flushPromises()
+    expect(api.callsTo('POST', '/api/npu/load-balancing')[0].body).toMatchObject({ maxRetries: 0 })
   })
 })
