@@ -340,7 +340,7 @@ const steps = [
   }],
   ['fleet tools and a narrow screen render', async () => {
     await admin.goto(`${BASE}/fleet/tools`)
-    await admin.waitForSelector('[data-test="audit-log"] table, [data-test="audit-log"] .state-empty')
+    await admin.waitForSelector('[data-test="audit-log"] .audit-list, [data-test="audit-log"] .state-empty')
     await shot(admin, 'fleet-tools')
     const narrow = await newPage('admin-narrow', { width: 390, height: 844 })
     await login(narrow, ADMIN)
@@ -348,6 +348,13 @@ const steps = [
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow <= 1, `page is ${overflow}px wider than a 390px screen`)
     await shot(narrow, 'npu-workers-narrow')
+    await narrow.goto(`${BASE}/fleet/tools`)
+    await narrow.waitForSelector('[data-test="audit-log"] .audit-list, [data-test="audit-log"] .state-empty')
+    const toggle = narrow.locator('[data-test="audit-toggle"]').first()
+    if (await toggle.count()) await toggle.click()
+    const auditOverflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(auditOverflow <= 1, `the audit log is ${auditOverflow}px wider than a 390px screen`)
+    await shot(narrow, 'audit-narrow')
     await narrow.context().close()
   }],
   ['a viewer finds no admin actions', async () => {
