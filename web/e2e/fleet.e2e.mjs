@@ -312,20 +312,29 @@ const steps = [
         if (what === 'cards') document.querySelector('[data-test="view-cards"]').click()
         if (what === 'search') {
           const box = document.querySelector('[data-test="npu-search"]')
-          box.value = 'big-99'
+          box.value = box.value === 'big-99' ? 'big-9' : 'big-99'
           box.dispatchEvent(new Event('input', { bubbles: true }))
         }
         await frame()
         await frame()
         return performance.now() - t0
       }, action)
-      const table = await time('table')
-      const cards = await time('cards')
-      const search = await time('search')
+      // The median of three of each, so that one frame lost to a busy machine does not decide.
+      const median = async (...actions) => {
+        const runs = []
+        for (let i = 0; i < 3; i++) {
+          const t = []
+          for (const a of actions) t.push(await time(a))
+          runs.push(t)
+        }
+        return actions.map((_, k) => runs.map((r) => r[k]).sort((a, b) => a - b)[1])
+      }
+      const [table, cards] = await median('table', 'cards')
+      const [search] = await median('search')
       console.log(`     ${BIG_FLEET} nodes: table view ${table.toFixed(0)} ms, card view ${cards.toFixed(0)} ms, search update ${search.toFixed(0)} ms`)
       expect(table < RENDER_BUDGET_MS && cards < RENDER_BUDGET_MS, `a first render took ${Math.max(table, cards).toFixed(0)} ms (budget ${RENDER_BUDGET_MS})`)
       expect(search < RENDER_BUDGET_MS, `a search update took ${search.toFixed(0)} ms (budget ${RENDER_BUDGET_MS})`)
-      await admin.waitForSelector(`article[data-node-name="${nodeName}-big-99"]`)
+      await admin.waitForSelector(`article[data-node-name="${nodeName}-big-9"], article[data-node-name="${nodeName}-big-99"]`)
       await shot(admin, 'npu-big-fleet')
     } finally {
       for (let i = 0; i < ids.length; i += 16) {
