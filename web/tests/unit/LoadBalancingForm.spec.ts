@@ -56,6 +56,30 @@ describe('LoadBalancingForm', () => {
     expect(w.find('[data-test="lb-saved"]').exists()).toBe(true)
   })
 
+  it('lists for each model only the nodes that serve it, marks draining ones, and searches', async () => {
+    const w = await open()
+    const fleet = useFleetStore()
+    const llama = () => w.get('[data-model="llama-3.2-1b"]')
+    // n1 does not serve llama-3.2-1b: not offered.
+    expect(llama().findAll('[data-affinity-node]').map((e) => e.attributes('data-affinity-node'))).toEqual(['n2'])
+    fleet.nodes = [...fleet.nodes.map((n) => (n.id === 'n2' ? { ...n, draining: true } : n))]
+    await flushPromises()
+    expect(llama().find('[data-affinity-node="n2"] [data-test="affinity-draining"]').exists()).toBe(true)
+    for (let i = 0; i < 60; i++) {
+      const id = `x${i}`
+      fleet.nodes = [...fleet.nodes, makeNode({ id, name: `big-${i}`, roles: ['npu-worker'] })]
+      fleet.setNpuStatus(makeStatus(id, { capabilities: makeCaps({ models: ['llama-3.2-1b'] }) }))
+    }
+    await flushPromises()
+    expect(llama().findAll('[data-affinity-node]')).toHaveLength(50)
+    expect(llama().text()).toContain('11 more')
+    await w.get('[data-test="affinity-search-llama-3.2-1b"]').setValue('big-5')
+    expect(llama().findAll('[data-affinity-node]').map((e) => e.text())).toEqual(
+      expect.arrayContaining([expect.stringContaining('big-5')]),
+    )
+    expect(llama().findAll('[data-affinity-node]').length).toBe(11)
+  })
+
   it('shows server validation errors at the fields they name', async () => {
     api.on('POST /api/npu/load-balancing', () => ({
       status: 400,
