@@ -62,4 +62,4 @@ viewer="$("$bin" token create --server "http://$server" --token-file "$tmp/data/
 
 cd "$root/web"
 E2E_BASE_URL="http://$server" E2E_ADMIN_TOKEN="$admin" E2E_VIEWER_TOKEN="$viewer" \
-  E2E_WORKER="$worker" E2E_DOOMED_WORKER="$doomed" E2E_DOOMED_PID="$doomed_pid" npm run --silent e2e
+  E2E_BIG_FLEET="${E2E_BIG_FLEET:-1000}" E2E_WORKER="$worker" E2E_DOOMED_WORKER="$doomed" E2E_DOOMED_PID="$doomed_pid" npm run --silent e2e

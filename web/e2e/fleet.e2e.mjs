@@ -80,6 +80,19 @@ async function newPage(who, viewport = { width: 1280, height: 860 }) {
   return page
 }
 
+// The outermost elements that stick out past the right edge of the screen, for a failure message.
+function wideElements(page) {
+  return page.evaluate(() => {
+    const out = []
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.getBoundingClientRect().right <= window.innerWidth + 1) continue
+      if (el.parentElement && el.parentElement.getBoundingClientRect().right > window.innerWidth + 1) continue
+      out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`)
+    }
+    return out.slice(0, 5).join(', ')
+  })
+}
+
 async function shot(page, name) {
   if (!SHOTS) return
   mkdirSync(SHOT_DIR, { recursive: true })
@@ -357,6 +370,11 @@ const steps = [
     const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow <= 1, `page is ${overflow}px wider than a 390px screen`)
     await shot(narrow, 'npu-workers-narrow')
+    await narrow.goto(`${BASE}/fleet/nodes`)
+    await narrow.waitForSelector(`[data-node-name="${nodeName}"]`)
+    const nodesOverflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(nodesOverflow <= 1, `the Nodes tab is ${nodesOverflow}px wider than a 390px screen: ${await wideElements(narrow)}`)
+    await shot(narrow, 'nodes-narrow')
     await narrow.goto(`${BASE}/fleet/tools`)
     await narrow.waitForSelector('[data-test="audit-log"] .audit-list, [data-test="audit-log"] .state-empty')
     const toggle = narrow.locator('[data-test="audit-toggle"]').first()
