@@ -10,19 +10,14 @@
 #include <map>
 #include <random>
 
+#include "common/Percentile.h"
+
 namespace npufleet::api {
 
 namespace asio = boost::asio;
 namespace bj = boost::json;
 
 namespace {
-
-std::optional<double> percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return std::nullopt;
-  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
 
 bj::value opt(const std::optional<double>& v) { return v ? bj::value(*v) : bj::value(nullptr); }
 

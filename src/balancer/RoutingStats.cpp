@@ -7,6 +7,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/Percentile.h"
+
 namespace npufleet::balancer {
 
 struct RoutingStats::Metrics {
@@ -221,22 +223,14 @@ void RoutingStats::recordDecision(RoutingDecision decision, bool notable) {
   while (decisions_.size() > kDecisionLimit) decisions_.pop_front();
 }
 
-namespace {
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-}  // namespace
-
 std::vector<NodeRoutingStats> RoutingStats::nodes() const {
   std::lock_guard lock(mu_);
   std::vector<NodeRoutingStats> out;
   for (const auto& [id, n] : nodes_) {
     NodeRoutingStats s = n->counts;
-    s.p50Ms = percentile(n->latency_ms, 0.50);
-    s.p95Ms = percentile(n->latency_ms, 0.95);
+    std::vector<double> window = n->latency_ms;  // percentile() reorders
+    s.p50Ms = percentile(window, 0.50).value_or(0);
+    s.p95Ms = percentile(window, 0.95).value_or(0);
     out.push_back(std::move(s));
   }
   return out;
