@@ -13,5 +13,6 @@ void addWorkerCommand(CLI::App& app, int& exit_code);
 void addDevCommand(CLI::App& app, int& exit_code);
 void addAdminCommands(CLI::App& app, int& exit_code);  // nodes, token, npu, lb
 void addKeysCommand(CLI::App& app, int& exit_code);
+void addModelsCommand(CLI::App& app, int& exit_code);  // models check
 
 }  // namespace npufleet::app

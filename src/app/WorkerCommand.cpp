@@ -21,6 +21,7 @@
 #include "http/Server.h"
 #include "http/ConnectionLimitsConfig.h"
 #include "http/TlsConfig.h"
+#include "worker/ModelCheck.h"
 #include "worker/WorkerConfig.h"
 #include "worker/WorkerService.h"
 #include "worker/device/DeviceDetector.h"
@@ -75,6 +76,7 @@ int runWorker(const WorkerFlags& flags) {
   }
 
   auto settings = worker::WorkerSettings::fromConfig(config);
+  settings.model_check_binary = worker::currentExecutable();
   std::error_code ec;
   if (!std::filesystem::is_directory(settings.models_dir, ec)) {
     return fail("models directory '" + settings.models_dir + "' does not exist (--models-dir)");

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   npufleet::app::addDevCommand(app, exit_code);
   npufleet::app::addAdminCommands(app, exit_code);
   npufleet::app::addKeysCommand(app, exit_code);
+  npufleet::app::addModelsCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

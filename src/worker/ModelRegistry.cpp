@@ -67,7 +67,10 @@ void readSidecar(const fs::path& p, ModelEntry& e) {
 
 }  // namespace
 
-ModelRegistry::ModelRegistry(std::string models_dir) : dir_(std::move(models_dir)) { rescan(); }
+ModelRegistry::ModelRegistry(std::string models_dir, ModelCheck check)
+    : dir_(std::move(models_dir)), check_(std::move(check)) {
+  rescan();
+}
 
 void ModelRegistry::rescan() {
   std::lock_guard lock(mu_);
@@ -166,7 +169,7 @@ Status ModelRegistry::load(const std::string& name) {
   if (!bytes) return fail(Error::badRequest(why));
   auto info = parseOnnxModel(*bytes);
   if (!info) return fail(info.error());
-  auto model = OnnxModel::load(name, std::move(*bytes), *info);
+  auto model = OnnxModel::load(name, std::move(*bytes), *info, check_, path);
   if (!model) return fail(model.error());
   std::lock_guard lock(mu_);
   auto& slot = slots_[name];

@@ -14,6 +14,7 @@
 
 #include "common/Error.h"
 #include "common/ModelName.h"
+#include "worker/ModelCheck.h"
 #include "worker/OnnxModel.h"
 #include "worker/OnnxModelInfo.h"
 
@@ -33,7 +34,8 @@ struct ModelEntry {
 
 class ModelRegistry {
  public:
-  explicit ModelRegistry(std::string models_dir);
+  // Each load tries the file in a child process first (`check`).
+  explicit ModelRegistry(std::string models_dir, ModelCheck check = {});
 
   // Re-reads the directory: new files appear, removed unloaded ones disappear.
   void rescan();
@@ -59,6 +61,7 @@ class ModelRegistry {
   void rescanLocked();
 
   std::string dir_;
+  ModelCheck check_;
   std::mutex mu_;
   std::mutex load_mu_;  // one import at a time: imports are memory-heavy
   std::map<std::string, Slot> slots_;

@@ -2,16 +2,9 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 namespace npufleet::worker {
@@ -54,48 +47,14 @@ Result<cv::dnn::Net> buildNet(const std::string& bytes) {
 
 // OpenCV 4.6's ONNX importer kills the process on some malformed models that pass our own
 // parser (a null dereference, an integer division by zero: fuzz/regressions/worker_onnx_model).
-// So a model is imported once in a forked child first; a child that dies, or is not done in
-// time, means the model is refused and the worker lives on. The child only imports and _exits.
-constexpr auto kImportCheckTimeout = std::chrono::minutes(2);
-
-Status importSurvives(const std::string& bytes) {
-  std::unique_lock lock(importMutex());
-  const pid_t pid = ::fork();
-  if (pid != 0) lock.unlock();
-  if (pid < 0) return Error::internal("cannot check the model in a child process (fork failed)");
-  if (pid == 0) {
-    // Die by the signal itself, not through a sanitizer's or fuzzer's handler, so the parent sees
-    // the crash for what it is.
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
-    try {
-      (void)cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
-    } catch (...) {
-      // An exception is an ordinary refusal: buildNet reports it in the parent.
-    }
-    ::_exit(0);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + kImportCheckTimeout;
-  int status = 0;
-  for (auto pause = std::chrono::microseconds(200);;
-       pause = std::min(pause * 2, std::chrono::microseconds(20'000))) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) return Error::internal("lost the model-check child process");
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return Error::badRequest("OpenCV did not finish importing the model in 2 minutes");
-    }
-    std::this_thread::sleep_for(pause);
-  }
-  if (WIFSIGNALED(status)) {
-    return Error::badRequest("OpenCV's importer crashes on this model (signal " +
-                             std::to_string(WTERMSIG(status)) + "); it is malformed");
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error::badRequest("OpenCV's importer crashes on this model; it is malformed");
-  }
-  return okStatus();
+// So a model is imported once in a child process first (worker/ModelCheck.h); a child that dies,
+// or is not done in time, means the model is refused and the worker lives on.
+Status importSurvives(const std::string& bytes, const ModelCheck& check, const std::string& file) {
+  // The fork variant: no thread may be inside the importer (holding its locks) at the fork.
+  std::unique_lock lock(importMutex(), std::defer_lock);
+  if (check.binary.empty()) lock.lock();
+  return checkModelInChild(check, file, "OpenCV's importer",
+                           [&] { (void)cv::dnn::readNetFromONNX(bytes.data(), bytes.size()); });
 }
 
 // OpenCV returns 1-D results as N x 1 and may drop or add unit dimensions; use the declared
@@ -170,7 +129,8 @@ size_t OnnxModel::netsBuilt() const {
 }
 
 Result<std::shared_ptr<OnnxModel>> OnnxModel::load(const std::string& name, std::string bytes,
-                                                   OnnxModelInfo info) {
+                                                   OnnxModelInfo info, const ModelCheck& check,
+                                                   const std::string& file) {
   if (info.inputs.empty()) {
     return Error::badRequest("model '" + name + "' has no inputs besides its initializers");
   }
@@ -181,7 +141,7 @@ Result<std::shared_ptr<OnnxModel>> OnnxModel::load(const std::string& name, std:
                                "; the worker serves float32 inputs only");
     }
   }
-  if (auto st = importSurvives(bytes); !st) {
+  if (auto st = importSurvives(bytes, check, file); !st) {
     Error e = st.error();
     e.message = "model '" + name + "': " + e.message;
     return e;

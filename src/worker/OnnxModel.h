@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/Error.h"
+#include "worker/ModelCheck.h"
 #include "worker/OnnxModelInfo.h"
 #include "worker/Tensor.h"
 
@@ -15,9 +16,11 @@ namespace npufleet::worker {
 
 class OnnxModel {
  public:
-  // Parses the bytes with OpenCV and checks that the graph is something it can serve.
+  // Parses the bytes with OpenCV and checks that the graph is something it can serve. The import
+  // is tried in a child process first (`check`; with a binary, on `file`, which holds `bytes`).
   static Result<std::shared_ptr<OnnxModel>> load(const std::string& name, std::string bytes,
-                                                 OnnxModelInfo info);
+                                                 OnnxModelInfo info, const ModelCheck& check = {},
+                                                 const std::string& file = {});
   ~OnnxModel();
   OnnxModel(const OnnxModel&) = delete;
   OnnxModel& operator=(const OnnxModel&) = delete;

@@ -27,6 +27,9 @@ struct WorkerSettings {
   int64_t threads = 0;  // engine threads; 0: max_concurrent
   std::string sys_root = "/";
   std::string proc_root = "/";
+  // Not a config key: the npufleet binary that tries model files in a fresh process before they
+  // load (worker/ModelCheck.h). The worker command sets it to itself.
+  std::string model_check_binary;
 
   static WorkerSettings fromConfig(const Config& config);
 };

@@ -85,7 +85,7 @@ struct WorkerService::Impl {
         max_concurrent(settings.max_concurrent > 0 ? settings.max_concurrent
                                                    : defaultMaxConcurrent(device)),
         memory_gb(settings.memory_gb > 0 ? settings.memory_gb : defaultMemoryGb(device)),
-        registry(settings.models_dir),
+        registry(settings.models_dir, ModelCheck{settings.model_check_binary}),
         engine(static_cast<size_t>(settings.threads > 0 ? settings.threads : max_concurrent)),
         admin(1),
         queue({static_cast<size_t>(max_concurrent), static_cast<size_t>(settings.queue_limit)}, c,

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "worker/InferenceRequest.h"
@@ -195,6 +197,40 @@ TEST_F(WorkerApiTest, AutoLoadLoadsOnFirstInference) {
   EXPECT_EQ(r.response.status, 200) << r.response.body;
   auto broken = w_.call("POST", "/inference", mlpBody(1, "broken"));
   EXPECT_EQ(broken.response.status, 400);
+  expectAlive();
+}
+
+// Models our parser accepts on which OpenCV 4.6's importer dies (fuzz/regressions). The worker
+// tries each file in a fresh `npufleet models check` process (posix_spawn, not a fork of the
+// worker and its threads), refuses it naming the crash, and goes on serving while it does.
+TEST_F(WorkerApiTest, AModelThatCrashesTheImporterIsRefusedWhileTheWorkerServes) {
+  startWorker({{"NPUFLEET_WORKER_PRELOAD", "embedding-mlp"}});
+  for (const char* name : {"opencv-segv-on-input-type", "opencv-fpe-on-zero-pads"}) {
+    std::ifstream in(std::string(NPUFLEET_SOURCE_DIR) + "/fuzz/regressions/worker_onnx_model/" +
+                         name,
+                     std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_GT(bytes.size(), 1u);
+    std::ofstream(w_.modelsDir() + "/" + name + ".onnx", std::ios::binary) << bytes.substr(1);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> served{0}, failed{0};
+  std::thread traffic([&] {
+    while (!stop) {
+      (w_.call("POST", "/inference", mlpBody(1)).response.status == 200 ? served : failed)++;
+    }
+  });
+  for (int round = 0; round < 3; ++round) {
+    for (const char* name : {"opencv-segv-on-input-type", "opencv-fpe-on-zero-pads"}) {
+      auto r = w_.call("POST", std::string("/models/") + name + "/load").response;
+      EXPECT_EQ(r.status, 400) << name << ": " << r.body;
+      EXPECT_NE(r.body.find("OpenCV"), std::string::npos) << r.body;
+    }
+  }
+  stop = true;
+  traffic.join();
+  EXPECT_GT(served, 0);
+  EXPECT_EQ(failed, 0);
   expectAlive();
 }
 
