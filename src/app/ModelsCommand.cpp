@@ -20,6 +20,14 @@
 namespace npufleet::app {
 namespace {
 
+// One line: the worker that runs this check reads the last line of stderr as the reason.
+void printReason(std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::cerr << message << std::endl;
+}
+
 int checkOnnx(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -31,7 +39,7 @@ int checkOnnx(const std::string& file) {
   std::string bytes = buf.str();
   auto info = worker::parseOnnxModel(bytes);
   if (!info) {
-    std::cerr << info.error().message << "\n";
+    printReason(info.error().message);
     return 1;
   }
   const auto name = std::filesystem::path(file).stem().string();
@@ -39,7 +47,7 @@ int checkOnnx(const std::string& file) {
   direct.skip = true;
   auto model = worker::OnnxModel::load(name, std::move(bytes), *info, direct);
   if (!model) {
-    std::cerr << model.error().message << "\n";
+    printReason(model.error().message);
     return 1;
   }
   std::cout << name << ": loads with OpenCV DNN (" << info->inputs.size() << " inputs, "
@@ -50,7 +58,7 @@ int checkOnnx(const std::string& file) {
 int checkGguf(const std::string& file) {
 #ifdef NPUFLEET_HAS_LLAMA
   if (auto st = worker::llama::checkGgufLoads(file); !st) {
-    std::cerr << st.error().message << "\n";
+    printReason(st.error().message);
     return 1;
   }
   std::cout << std::filesystem::path(file).stem().string() << ": loads with llama.cpp\n";
