@@ -17,12 +17,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <mutex>
 
 #include "common/Json.h"
 #include "worker/EngineBusyMeter.h"
 #include "worker/InferenceQueue.h"
 #include "worker/InferenceRequest.h"
+#include "worker/KServeV2.h"
 #include "worker/ModelRegistry.h"
 #include "worker/WorkerStats.h"
 
@@ -350,10 +352,21 @@ struct WorkerService::Impl {
     asio::post(p->timer.get_executor(), [p] { p->timer.cancel(); });
   }
 
-  awaitable<Response> inference(Request& req) {
-    auto parsed = parseInferenceRequest(req.body);
-    if (!parsed) co_return errorResponse(parsed.error());
-    auto request = std::move(*parsed);
+  // What a tensor inference produced. Failures travel as the Error the route answers with.
+  struct TensorRun {
+    NamedTensors outputs;
+    std::vector<std::string> declared_outputs;  // the model's output names, in its order
+    double inference_ms = 0;
+    double queue_ms = 0;
+  };
+  // A route's own check of a request against the model, on top of validateInputs.
+  using RequestCheck = std::function<Status(const OnnxModelInfo&)>;
+
+  // The one path of a tensor inference, shared by POST /inference and the KServe v2 infer
+  // route: auto_load, validation against the model, the bounded queue, the deadline,
+  // WorkerStats and the Prometheus counters. `request` and `check` are the caller's locals
+  // (references, so that no temporary lives in the caller's co_await expression).
+  awaitable<Result<TensorRun>> runTensor(InferenceRequest& request, const RequestCheck& check) {
     auto model = registry.get(request.model);
     if (!model && model.error().code == ErrorCode::kConflict && settings.auto_load) {
       auto load = [this, name = request.model] { return registry.load(name); };
@@ -362,7 +375,7 @@ struct WorkerService::Impl {
       if (!st) {
         stats.recordError(request.model);
         countRequest(request.model, "load_failed");
-        co_return errorResponse(st.error());
+        co_return st.error();
       }
       model = registry.get(request.model);
     }
@@ -371,12 +384,14 @@ struct WorkerService::Impl {
         stats.recordError(request.model);
         countRequest(request.model, "rejected");
       }
-      co_return errorResponse(model.error());
+      co_return model.error();
     }
-    if (auto st = validateInputs((*model)->info(), request.inputs); !st) {
+    auto valid = validateInputs((*model)->info(), request.inputs);
+    if (valid && check) valid = check((*model)->info());
+    if (!valid) {
       stats.recordError(request.model);
       countRequest(request.model, "bad_input");
-      co_return errorResponse(st.error());
+      co_return valid.error();
     }
     int64_t timeout_ms = settings.request_timeout_ms;
     if (request.timeout_ms) timeout_ms = std::min(timeout_ms, *request.timeout_ms);
@@ -411,7 +426,7 @@ struct WorkerService::Impl {
     if (!id) {
       stats.recordError(request.model);
       countRequest(request.model, "queue_full");
-      co_return errorResponse(id.error());
+      co_return id.error();
     }
     pending->timer.expires_at(deadline);
     for (;;) {
@@ -423,10 +438,10 @@ struct WorkerService::Impl {
         if (queue.expire(*id)) break;  // the job's kExpired branch has filled `pending`
         stats.recordError(request.model);
         countRequest(request.model, "timeout");
-        co_return errorResponse({ErrorCode::kGatewayTimeout,
-                                 "inference on '" + request.model + "' ran past its deadline of " +
-                                     std::to_string(timeout_ms) + " ms",
-                                 {}});
+        co_return Error{ErrorCode::kGatewayTimeout,
+                        "inference on '" + request.model + "' ran past its deadline of " +
+                            std::to_string(timeout_ms) + " ms",
+                        {}};
       }
       boost::system::error_code ec;
       co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -435,14 +450,14 @@ struct WorkerService::Impl {
     if (pending->expired) {
       stats.recordError(request.model);
       countRequest(request.model, "expired_in_queue");
-      co_return errorResponse(Error::unavailable("inference on '" + request.model +
-                                                 "' waited past its deadline of " +
-                                                 std::to_string(timeout_ms) + " ms in the queue"));
+      co_return Error::unavailable("inference on '" + request.model +
+                                   "' waited past its deadline of " +
+                                   std::to_string(timeout_ms) + " ms in the queue");
     }
     if (!pending->result) {
       stats.recordError(request.model);
       countRequest(request.model, "error");
-      co_return errorResponse(pending->result.error());
+      co_return pending->result.error();
     }
     stats.recordSuccess(request.model, pending->inference_ms, pending->queue_ms);
     countRequest(request.model, "ok");
@@ -450,15 +465,102 @@ struct WorkerService::Impl {
         .Observe(pending->inference_ms / 1000.0);
     queue_wait_family->Add({{"model", request.model}}, kLatencyBuckets)
         .Observe(pending->queue_ms / 1000.0);
+    TensorRun run;
+    run.outputs = std::move(*pending->result);
+    for (const auto& s : (*model)->info().outputs) run.declared_outputs.push_back(s.name);
+    run.inference_ms = pending->inference_ms;
+    run.queue_ms = pending->queue_ms;
+    co_return run;
+  }
+
+  awaitable<Response> inference(Request& req) {
+    auto parsed = parseInferenceRequest(req.body);
+    if (!parsed) co_return errorResponse(parsed.error());
+    auto& request = *parsed;
+    const RequestCheck no_check;
+    auto ran = co_await runTensor(request, no_check);
+    if (!ran) co_return errorResponse(ran.error());
     boost::json::object outputs;
-    for (const auto& [name, t] : *pending->result) {
+    for (const auto& [name, t] : ran->outputs) {
       outputs[name] = tensorToJson(t, request.b64_outputs);
     }
     co_return Response::json(200, boost::json::object{{"model", request.model},
                                                       {"outputs", std::move(outputs)},
-                                                      {"inference_time_ms", pending->inference_ms},
-                                                      {"queue_time_ms", pending->queue_ms},
+                                                      {"inference_time_ms", ran->inference_ms},
+                                                      {"queue_time_ms", ran->queue_ms},
                                                       {"device", deviceTypeName(device.type)}});
+  }
+
+  // KServe Open Inference Protocol v2 (KServeV2.h); errors are {"error": "<message>"}.
+  static Response v2ErrorResponse(const Error& e) {
+    auto r = Response::json(httpStatus(e.code), formatV2Error(e));
+    if (e.code == ErrorCode::kUnavailable) r.headers.set("Retry-After", "1");
+    return r;
+  }
+  static Status v2CheckName(const std::string& name) {
+    if (isValidModelName(name)) return okStatus();
+    return Error::badRequest("model names match [A-Za-z0-9._-]{1,128}", "model");
+  }
+
+  awaitable<Response> v2Live(Request&) {
+    co_return Response::json(200, boost::json::object{{"live", true}});
+  }
+
+  // Ready when every preload succeeded and a request can be served without a load call: a
+  // model is loaded, or auto_load is on.
+  awaitable<Response> v2Ready(Request&) {
+    std::vector<std::string> failures;
+    {
+      std::lock_guard lock(preload_mu);
+      failures = preload_failures;
+    }
+    if (!failures.empty()) {
+      std::string list;
+      for (const auto& f : failures) list += (list.empty() ? "" : ", ") + f;
+      co_return v2ErrorResponse(Error::unavailable("preload failed for: " + list));
+    }
+    if (registry.loadedNames().empty() && !settings.auto_load) {
+      co_return v2ErrorResponse(Error::unavailable("no model is loaded"));
+    }
+    co_return Response::json(200, boost::json::object{{"ready", true}});
+  }
+
+  awaitable<Response> v2ModelMetadata(Request& req) {
+    std::string name = req.param("model");
+    if (auto st = v2CheckName(name); !st) co_return v2ErrorResponse(st.error());
+    auto list = [this] { return registry.list(); };
+    auto listed = co_await offload(admin, list);
+    for (const auto& e : *listed) {
+      if (e.name == name) co_return Response::json(200, formatV2ModelMetadata(e));
+    }
+    co_return v2ErrorResponse(Error::notFound("no model named '" + name + "'"));
+  }
+
+  // 200 when loaded; 404 unknown; 503 known but not loaded (not ready yet: retry or load it).
+  awaitable<Response> v2ModelReady(Request& req) {
+    std::string name = req.param("model");
+    if (auto st = v2CheckName(name); !st) co_return v2ErrorResponse(st.error());
+    auto model = registry.get(name);
+    if (!model && model.error().code == ErrorCode::kConflict) {
+      co_return v2ErrorResponse(Error::unavailable("model '" + name + "' is not loaded"));
+    }
+    if (!model) co_return v2ErrorResponse(model.error());
+    co_return Response::json(200, boost::json::object{{"name", name}, {"ready", true}});
+  }
+
+  awaitable<Response> v2Infer(Request& req) {
+    std::string name = req.param("model");
+    if (auto st = v2CheckName(name); !st) co_return v2ErrorResponse(st.error());
+    auto parsed = parseV2InferRequest(req.body, name);
+    if (!parsed) co_return v2ErrorResponse(parsed.error());
+    auto& v2 = *parsed;
+    const RequestCheck check = [&v2](const OnnxModelInfo& info) {
+      return checkV2RequestedOutputs(info, v2.outputs);
+    };
+    auto ran = co_await runTensor(v2.request, check);
+    if (!ran) co_return v2ErrorResponse(ran.error());
+    co_return Response::json(200, formatV2InferResponse(name, std::nullopt, v2.id, ran->outputs,
+                                                        v2.outputs, ran->declared_outputs));
   }
 
   awaitable<Response> statsHandler(Request&) {
@@ -531,6 +633,17 @@ struct WorkerService::Impl {
         "DELETE", "/models/{name}", [this](Request& r) { return unloadModel(r.param("name")); },
         signed_small);
     router.add("POST", "/inference", [this](Request& r) { return inference(r); }, signed_large);
+    router.add("GET", "/v2/health/live", [this](Request& r) { return v2Live(r); }, signed_small);
+    router.add("GET", "/v2/health/ready", [this](Request& r) { return v2Ready(r); }, signed_small);
+    router.add(
+        "GET", "/v2/models/{model}", [this](Request& r) { return v2ModelMetadata(r); },
+        signed_small);
+    router.add(
+        "GET", "/v2/models/{model}/ready", [this](Request& r) { return v2ModelReady(r); },
+        signed_small);
+    router.add(
+        "POST", "/v2/models/{model}/infer", [this](Request& r) { return v2Infer(r); },
+        signed_large);
   }
 };
 

@@ -362,6 +362,203 @@ TEST_F(WorkerApiTest, SigtermShutsDownGracefullyWithExitZero) {
   EXPECT_EQ(w_.process().stop(std::chrono::seconds(15)), 0) << w_.process().stderrText();
 }
 
+// KServe Open Inference Protocol v2 (docs/worker.md): the same models, queue and stats as
+// /inference, with v2's shapes and {"error"} bodies.
+std::string v2MlpBody(float value, bool nested = false) {
+  json::array data, row;
+  for (int i = 0; i < 64; ++i) row.push_back(value + static_cast<float>(i) * 0.01f);
+  if (nested) {
+    data.push_back(std::move(row));
+  } else {
+    data = std::move(row);
+  }
+  return json::serialize(json::object{
+      {"id", "req-42"},
+      {"inputs", json::array{json::object{{"name", "input"},
+                                          {"datatype", "FP32"},
+                                          {"shape", json::array{1, 64}},
+                                          {"data", std::move(data)}}}}});
+}
+
+// Only {"error": "<message>"}, and the message mentions `part`.
+void expectV2Error(const http::ClientResult& r, int status, const std::string& part) {
+  ASSERT_TRUE(r.ok()) << r.message;
+  EXPECT_EQ(r.response.status, status) << r.response.body;
+  auto body = WorkerHarness::json(r);
+  EXPECT_EQ(body.size(), 1u) << r.response.body;
+  ASSERT_TRUE(body.contains("error")) << r.response.body;
+  ASSERT_TRUE(body.at("error").is_string()) << r.response.body;
+  EXPECT_NE(std::string(body.at("error").as_string()).find(part), std::string::npos)
+      << r.response.body << " lacks " << part;
+}
+
+TEST_F(WorkerApiTest, V2MetadataDescribesEmbeddingMlpInV2Terms) {
+  startWorker();
+  auto r = w_.call("GET", "/v2/models/embedding-mlp");
+  ASSERT_EQ(r.response.status, 200) << r.response.body;
+  EXPECT_EQ(WorkerHarness::json(r),
+            (json::object{{"name", "embedding-mlp"},
+                          {"versions", json::array{"1.0.0"}},
+                          {"platform", "onnx"},
+                          {"inputs", json::array{json::object{{"name", "input"},
+                                                              {"datatype", "FP32"},
+                                                              {"shape", json::array{1, 64}}}}},
+                          {"outputs", json::array{json::object{{"name", "embedding"},
+                                                               {"datatype", "FP32"},
+                                                               {"shape", json::array{1, 32}}}}}}));
+  expectV2Error(w_.call("GET", "/v2/models/nope"), 404, "nope");
+  expectV2Error(w_.call("GET", "/v2/models/a%25b"), 400, "model names");
+}
+
+TEST_F(WorkerApiTest, V2HealthAndModelReadyFollowWhatIsLoaded) {
+  startWorker();
+  auto live = w_.call("GET", "/v2/health/live");
+  EXPECT_EQ(live.response.status, 200);
+  EXPECT_EQ(WorkerHarness::json(live), (json::object{{"live", true}}));
+  // Nothing loaded and no auto_load: not ready.
+  expectV2Error(w_.call("GET", "/v2/health/ready"), 503, "no model");
+  expectV2Error(w_.call("GET", "/v2/models/embedding-mlp/ready"), 503, "not loaded");
+  expectV2Error(w_.call("GET", "/v2/models/nope/ready"), 404, "nope");
+  ASSERT_EQ(w_.call("POST", "/models/embedding-mlp/load").response.status, 200);
+  auto ready = w_.call("GET", "/v2/health/ready");
+  EXPECT_EQ(ready.response.status, 200) << ready.response.body;
+  EXPECT_EQ(WorkerHarness::json(ready), (json::object{{"ready", true}}));
+  auto model = w_.call("GET", "/v2/models/embedding-mlp/ready");
+  EXPECT_EQ(model.response.status, 200) << model.response.body;
+  EXPECT_EQ(WorkerHarness::json(model), (json::object{{"name", "embedding-mlp"}, {"ready", true}}));
+  ASSERT_EQ(w_.call("POST", "/models/embedding-mlp/unload").response.status, 200);
+  expectV2Error(w_.call("GET", "/v2/models/embedding-mlp/ready"), 503, "not loaded");
+}
+
+TEST_F(WorkerApiTest, V2ReadyIsRefusedWhileAPreloadFailed) {
+  startWorker({{"NPUFLEET_WORKER_PRELOAD", "embedding-mlp,broken"}});
+  expectV2Error(w_.call("GET", "/v2/health/ready"), 503, "broken");
+  EXPECT_EQ(w_.call("GET", "/v2/models/embedding-mlp/ready").response.status, 200);
+}
+
+TEST_F(WorkerApiTest, V2InferGivesWhatInferenceGivesForTheSameInput) {
+  startWorker({{"NPUFLEET_WORKER_PRELOAD", "embedding-mlp"}});
+  auto ref = w_.call("POST", "/inference", mlpBody(0.5f));
+  ASSERT_EQ(ref.response.status, 200) << ref.response.body;
+  auto want = WorkerHarness::json(ref)["outputs"].as_object()["embedding"].as_object();
+  for (bool nested : {false, true}) {
+    auto r = w_.call("POST", "/v2/models/embedding-mlp/infer", v2MlpBody(0.5f, nested));
+    ASSERT_EQ(r.response.status, 200) << r.response.body;
+    auto out = WorkerHarness::json(r);
+    EXPECT_EQ(out["model_name"], "embedding-mlp");
+    EXPECT_EQ(out["id"], "req-42");
+    ASSERT_EQ(out["outputs"].as_array().size(), 1u) << r.response.body;
+    auto& emb = out["outputs"].as_array()[0].as_object();
+    EXPECT_EQ(emb["name"], "embedding");
+    EXPECT_EQ(emb["datatype"], "FP32");
+    EXPECT_EQ(emb["shape"], want["shape"]);
+    EXPECT_EQ(emb["data"], want["data"]);  // bit for bit: the same engine on the same floats
+  }
+  auto asked = w_.call("POST", "/v2/models/embedding-mlp/infer",
+                       R"({"inputs":[{"name":"input","datatype":"FP32","shape":[1,64],"data":)" +
+                           json::serialize(json::array(64, json::value(0.0))) +
+                           R"(}],"outputs":[{"name":"embedding"}]})");
+  ASSERT_EQ(asked.response.status, 200) << asked.response.body;
+  EXPECT_FALSE(WorkerHarness::json(asked).contains("id"));
+  // The same queue, stats and counters as /inference.
+  auto stats = WorkerHarness::json(w_.call("GET", "/stats"));
+  EXPECT_EQ(stats["models"].as_object()["embedding-mlp"].as_object()["requests"], 4);
+  auto metrics = w_.call("GET", "/metrics").response.body;
+  EXPECT_NE(metrics.find(R"(npufleet_worker_inference_requests_total{model="embedding-mlp",outcome="ok"} 4)"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(WorkerApiTest, V2InferErrorsAreKServeShapedAndNameTheProblem) {
+  startWorker({{"NPUFLEET_WORKER_PRELOAD", "embedding-mlp"}});
+  const std::string infer = "/v2/models/embedding-mlp/infer";
+  expectV2Error(w_.call("POST", "/v2/models/nope/infer", v2MlpBody(1)), 404, "nope");
+  expectV2Error(w_.call("POST", "/v2/models/cnn-classifier/infer",
+                        R"({"inputs":[{"name":"image","datatype":"FP32","shape":[1],"data":[1]}]})"),
+                409, "not loaded");
+  expectV2Error(w_.call("POST", infer, "{"), 400, "");
+  expectV2Error(w_.call("POST", infer, R"({"inputs":[]})"), 400, "inputs");
+  expectV2Error(
+      w_.call("POST", infer, R"({"inputs":[{"name":"input","datatype":"INT64","shape":[1,64],"data":[1]}]})"),
+      400, "INT64");
+  expectV2Error(
+      w_.call("POST", infer, R"({"inputs":[{"name":"input","datatype":"FP32","shape":[1,64],"data":[1,2]}]})"),
+      400, "'input'");
+  // Parsed, then refused against the model: wrong input name, wrong shape, unknown output.
+  expectV2Error(
+      w_.call("POST", infer, R"({"inputs":[{"name":"wrong","datatype":"FP32","shape":[1],"data":[1]}]})"),
+      400, "wrong");
+  expectV2Error(
+      w_.call("POST", infer, R"({"inputs":[{"name":"input","datatype":"FP32","shape":[2],"data":[1,2]}]})"),
+      400, "input");
+  std::string body = v2MlpBody(1);
+  body.insert(body.size() - 1, R"(,"outputs":[{"name":"logits"}])");
+  expectV2Error(w_.call("POST", infer, body), 400, "logits");
+  EXPECT_EQ(w_.call("GET", infer).response.status, 405);
+  expectAlive();
+  EXPECT_EQ(w_.call("POST", infer, v2MlpBody(1)).response.status, 200);
+}
+
+TEST_F(WorkerApiTest, V2AutoLoadAndFullQueueBehaveAsOnInference) {
+  startWorker({{"NPUFLEET_WORKER_AUTO_LOAD", "true"},
+               {"NPUFLEET_WORKER_MAX_CONCURRENT", "1"},
+               {"NPUFLEET_WORKER_QUEUE_LIMIT", "0"}});
+  // auto_load: ready with nothing loaded, and the first infer loads the model.
+  EXPECT_EQ(w_.call("GET", "/v2/health/ready").response.status, 200);
+  auto first = w_.call("POST", "/v2/models/embedding-mlp/infer", v2MlpBody(1));
+  EXPECT_EQ(first.response.status, 200) << first.response.body;
+  EXPECT_EQ(w_.call("GET", "/v2/models/embedding-mlp/ready").response.status, 200);
+  std::vector<float> img(28 * 28, 0.5f);
+  json::array data;
+  for (float f : img) data.push_back(f);
+  std::string cnn = json::serialize(json::object{
+      {"inputs", json::array{json::object{{"name", "image"},
+                                          {"datatype", "FP32"},
+                                          {"shape", json::array{1, 1, 28, 28}},
+                                          {"data", std::move(data)}}}}});
+  std::atomic<int> ok{0}, busy{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 8; ++i) {
+        auto r = w_.call("POST", "/v2/models/cnn-classifier/infer", cnn);
+        if (r.response.status == 200) {
+          ++ok;
+        } else if (r.response.status == 503 && r.response.headers.has("Retry-After") &&
+                   WorkerHarness::json(r).contains("error")) {
+          ++busy;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(ok + busy, 48);
+  expectAlive();
+}
+
+TEST_F(WorkerApiTest, V2RoutesRefuseUnsignedRequests) {
+  startWorker({{"NPUFLEET_WORKER_PRELOAD", "embedding-mlp"}});
+  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
+           {"GET", "/v2/health/live"},
+           {"GET", "/v2/health/ready"},
+           {"GET", "/v2/models/embedding-mlp"},
+           {"GET", "/v2/models/embedding-mlp/ready"},
+           {"POST", "/v2/models/embedding-mlp/infer"}}) {
+    std::string body = std::string(method) == "POST" ? v2MlpBody(1) : "";
+    auto none = w_.unsigned_(method, target, body);
+    ASSERT_TRUE(none.ok()) << none.message;
+    EXPECT_EQ(none.response.status, 401) << method << " " << target;
+    EXPECT_EQ(WorkerHarness::json(none)["authenticated"], json::value(false));
+    EXPECT_EQ(w_.call(method, target, body, std::string(64, 'a')).response.status, 401) << target;
+  }
+  auto stats = WorkerHarness::json(w_.call("GET", "/stats"));
+  EXPECT_EQ(stats["total"].as_object()["requests"], 0);
+}
+
 TEST(WorkerCommand, PrintConfigShowsWorkerAndAuthSections) {
   npufleet::testing::ProcessFixture p;
   npufleet::testing::ProcessFixture::Options o;
