@@ -336,6 +336,38 @@ def inference_seeds():
 
 
 # ---------------------------------------------------------------------------------------------
+# worker_kserve_v2: byte 0 = 0 infer on embedding-mlp, 1 infer on cnn-classifier, 2 parse +
+# validate only, 3 a model name for the metadata and ready routes.
+
+def kserve_v2_seeds():
+    t = "worker_kserve_v2"
+
+    def v2(name, shape, data, datatype="FP32", **extra):
+        return dict({"inputs": [{"name": name, "datatype": datatype, "shape": shape,
+                                 "data": data}]}, **extra)
+
+    mlp = v2("input", [1, 64], [i / 64 for i in range(64)], id="req-1")
+    mlp_nested = v2("input", [1, 64], [[0.25] * 64], outputs=[{"name": "embedding"}],
+                    parameters={"sequence_id": 7})
+    cnn = v2("image", [1, 1, 28, 28], [[[[0.5] * 28] * 28]])
+    seeds = {
+        "infer_mlp": (0, mlp), "infer_mlp_nested": (0, mlp_nested), "infer_cnn": (1, cnn),
+        "int64_input": (0, v2("input", [1, 64], [1] * 64, datatype="INT64")),
+        "count_mismatch": (0, v2("input", [1, 64], [1, 2])),
+        "unknown_output": (0, dict(mlp, outputs=[{"name": "logits"}])),
+        "duplicate_input": (0, {"inputs": mlp["inputs"] * 2}),
+        "ragged": (2, v2("x", [2, 2], [[1, 2], [3]])),
+        "parse_mlp": (2, mlp_nested), "parse_cnn": (2, cnn),
+        "binary_ext": (2, v2("x", [1], [1], parameters={"binary_data_output": True})),
+    }
+    for name, (mode, body) in seeds.items():
+        write(t, name, bytes([mode]) + js(body).encode())
+    write(t, "not_json", b"\x00{\"inputs\":[")
+    for name in ("embedding-mlp", "nope", "../etc"):
+        write(t, "meta_" + name.replace("/", "_").replace(".", "_"), b"\x03" + name.encode())
+
+
+# ---------------------------------------------------------------------------------------------
 # worker_onnx_model: byte 0 = 0 ModelProto, 1 TensorProto, 2 ModelProto + OpenCV import.
 
 ONNX_CASES = ["test_abs", "test_add_bcast", "test_conv_with_strides_padding", "test_gemm_default_matrix_bias",
@@ -370,13 +402,14 @@ def onnx_seeds():
 
 def main():
     for target in ("http_request", "api_json", "npu_worker_dialect", "config_toml",
-                   "worker_inference", "worker_onnx_model"):
+                   "worker_inference", "worker_kserve_v2", "worker_onnx_model"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     http_seeds()
     api_seeds()
     dialect_seeds()
     config_seeds()
     inference_seeds()
+    kserve_v2_seeds()
     onnx_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
