@@ -13,8 +13,6 @@
 // answer is JSON, and every error is exactly {"error": "<message>"}; a 200 infer answer names
 // the model and carries FP32 outputs whose data fits their shape; a parsed tensor's data count
 // is the product of its shape.
-#include <opencv2/core/utils/logger.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -23,6 +21,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <opencv2/core/utils/logger.hpp>
 #include <optional>
 #include <string>
 
@@ -119,7 +118,12 @@ std::optional<http::Response> call(Worker& w, const char* method, const std::str
 
 bool documentedStatus(int status) {
   switch (status) {
-    case 200: case 400: case 404: case 409: case 503: case 504:
+    case 200:
+    case 400:
+    case 404:
+    case 409:
+    case 503:
+    case 504:
       return true;
     default:
       return false;

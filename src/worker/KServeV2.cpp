@@ -21,9 +21,8 @@ Result<float> toFloat(const boost::json::value& v, const std::string& where,
   auto n = json::asNumber(v);
   if (!n) return Error::badRequest(where + ": data must hold numbers only", field);
   if (!(std::fabs(*n) <= static_cast<double>(FLT_MAX))) {
-    return Error::badRequest(where + ": data value " + json::serialize(v) +
-                                 " is outside the FP32 range",
-                             field);
+    return Error::badRequest(
+        where + ": data value " + json::serialize(v) + " is outside the FP32 range", field);
   }
   return static_cast<float>(*n);
 }
@@ -40,8 +39,8 @@ Status flattenNested(const boost::json::value& v, const std::vector<int64_t>& sh
   const auto* a = v.if_array();
   if (a == nullptr || static_cast<int64_t>(a->size()) != shape[level]) {
     return Error::badRequest(where + ": nested data does not match shape at dimension " +
-                                 std::to_string(level) + " (want " +
-                                 std::to_string(shape[level]) + " items)",
+                                 std::to_string(level) + " (want " + std::to_string(shape[level]) +
+                                 " items)",
                              field);
   }
   for (const auto& x : *a) {
@@ -70,17 +69,18 @@ Result<std::pair<std::string, Tensor>> parseInput(const boost::json::value& v, s
                              field + ".datatype");
   }
   if (**datatype != "FP32") {
-    return Error::badRequest(where + " has datatype " + **datatype +
-                                 "; this engine serves FP32 inputs only",
-                             field + ".datatype");
+    return Error::badRequest(
+        where + " has datatype " + **datatype + "; this engine serves FP32 inputs only",
+        field + ".datatype");
   }
   if (const auto* p = o->if_contains("parameters"); p != nullptr) {
     if (!p->is_object()) {
       return Error::badRequest(where + ": parameters must be an object", field + ".parameters");
     }
     if (p->as_object().contains("binary_data_size")) {
-      return Error::badRequest(where + ": the binary tensor extension is not supported; send "
-                                       "data as JSON",
+      return Error::badRequest(where +
+                                   ": the binary tensor extension is not supported; send "
+                                   "data as JSON",
                                field + ".parameters.binary_data_size");
     }
   }
@@ -99,8 +99,7 @@ Result<std::pair<std::string, Tensor>> parseInput(const boost::json::value& v, s
       dim = static_cast<int64_t>(d.as_uint64());
     }
     if (dim < 0) {
-      return Error::badRequest(where + ": shape must hold non-negative integers",
-                               field + ".shape");
+      return Error::badRequest(where + ": shape must hold non-negative integers", field + ".shape");
     }
     t.shape.push_back(dim);
   }
@@ -236,9 +235,9 @@ Result<V2InferRequest> parseV2InferRequest(std::string_view body, const std::str
         }
         if (const auto* b = p->as_object().if_contains("binary_data");
             b != nullptr && b->is_bool() && b->as_bool()) {
-          return Error::badRequest("output " + quoted(**name) +
-                                       ": the binary tensor extension is not supported",
-                                   field + ".parameters.binary_data");
+          return Error::badRequest(
+              "output " + quoted(**name) + ": the binary tensor extension is not supported",
+              field + ".parameters.binary_data");
         }
       }
       if (!seen.insert(**name).second) {
@@ -251,8 +250,7 @@ Result<V2InferRequest> parseV2InferRequest(std::string_view body, const std::str
   return out;
 }
 
-Status checkV2RequestedOutputs(const OnnxModelInfo& info,
-                               const std::vector<std::string>& outputs) {
+Status checkV2RequestedOutputs(const OnnxModelInfo& info, const std::vector<std::string>& outputs) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     bool declared = false;
     for (const auto& s : info.outputs) declared = declared || s.name == outputs[i];
@@ -292,21 +290,36 @@ boost::json::object formatV2InferResponse(const std::string& model,
 
 std::string v2Datatype(int onnx_elem_type) {
   switch (onnx_elem_type) {
-    case 1: return "FP32";
-    case 2: return "UINT8";
-    case 3: return "INT8";
-    case 4: return "UINT16";
-    case 5: return "INT16";
-    case 6: return "INT32";
-    case 7: return "INT64";
-    case 8: return "BYTES";
-    case 9: return "BOOL";
-    case 10: return "FP16";
-    case 11: return "FP64";
-    case 12: return "UINT32";
-    case 13: return "UINT64";
-    case 16: return "BF16";
-    default: return "UNKNOWN";
+    case 1:
+      return "FP32";
+    case 2:
+      return "UINT8";
+    case 3:
+      return "INT8";
+    case 4:
+      return "UINT16";
+    case 5:
+      return "INT16";
+    case 6:
+      return "INT32";
+    case 7:
+      return "INT64";
+    case 8:
+      return "BYTES";
+    case 9:
+      return "BOOL";
+    case 10:
+      return "FP16";
+    case 11:
+      return "FP64";
+    case 12:
+      return "UINT32";
+    case 13:
+      return "UINT64";
+    case 16:
+      return "BF16";
+    default:
+      return "UNKNOWN";
   }
 }
 

@@ -50,8 +50,8 @@ TEST(KServeV2, NestedDataIsReadRowMajorAndMustFollowTheShape) {
   EXPECT_MENTIONS(ragged.message, "'x'");
   EXPECT_MENTIONS(ragged.message, "dimension 1");
   EXPECT_EQ(ragged.field, "inputs[0].data");
-  auto too_deep = failure(
-      R"({"inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[[1],[2]]}]})");
+  auto too_deep =
+      failure(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[[1],[2]]}]})");
   EXPECT_MENTIONS(too_deep.message, "'x'");
   auto mixed = failure(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[1,[2]]}]})");
   EXPECT_MENTIONS(mixed.message, "numbers");
@@ -93,19 +93,24 @@ TEST(KServeV2, MissingOrMistypedFieldsAreNamed) {
            {R"({"inputs":[7]})", "inputs[0]"},
            {R"({"inputs":[{"datatype":"FP32","shape":[1],"data":[1]}]})", "inputs[0].name"},
            {R"({"inputs":[{"name":"x","datatype":"FP32","data":[1]}]})", "inputs[0].shape"},
-           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[-1],"data":[1]}]})", "inputs[0].shape"},
-           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1,1,1,1,1,1,1,1,1],"data":[1]}]})", "inputs[0].shape"},
+           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[-1],"data":[1]}]})",
+            "inputs[0].shape"},
+           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1,1,1,1,1,1,1,1,1],"data":[1]}]})",
+            "inputs[0].shape"},
            {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1]}]})", "inputs[0].data"},
-           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1],"extra":1}]})", "inputs[0]"},
+           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1],"extra":1}]})",
+            "inputs[0]"},
            {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"id":5})", "id"},
-           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"outputs":[{}]})", "outputs[0].name"},
-           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"outputs":"y"})", "outputs"},
+           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"outputs":[{}]})",
+            "outputs[0].name"},
+           {R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"outputs":"y"})",
+            "outputs"},
        }) {
     auto e = failure(c.body);
     EXPECT_EQ(e.field, c.field) << c.body << ": " << e.message;
   }
-  auto unknown = failure(
-      R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"timeout":3})");
+  auto unknown =
+      failure(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],"timeout":3})");
   EXPECT_MENTIONS(unknown.message, "timeout");
   auto not_json = parseV2InferRequest("{", "m");
   ASSERT_FALSE(not_json.ok());
@@ -126,8 +131,9 @@ TEST(KServeV2, DuplicateInputAndOutputNamesAreRefused) {
 
 TEST(KServeV2, NonNumericAndOutOfRangeDataIsRefused) {
   for (const char* data : {R"(["1"])", "[null]", "[true]", "[{}]"}) {
-    auto e = failure(std::string(R"({"inputs":[{"name":"img","datatype":"FP32","shape":[1],"data":)") +
-                     data + "}]}");
+    auto e =
+        failure(std::string(R"({"inputs":[{"name":"img","datatype":"FP32","shape":[1],"data":)") +
+                data + "}]}");
     EXPECT_MENTIONS(e.message, "'img'");
     EXPECT_MENTIONS(e.message, "numbers");
     EXPECT_EQ(e.field, "inputs[0].data");
@@ -143,8 +149,10 @@ TEST(KServeV2, BinaryTensorExtensionIsRefusedNotMisread) {
   auto out = failure(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],
                          "outputs":[{"name":"y","parameters":{"binary_data":true}}]})");
   EXPECT_MENTIONS(out.message, "binary");
-  auto ok = parseV2InferRequest(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],
-      "outputs":[{"name":"y","parameters":{"binary_data":false}}],"parameters":{"a":1}})", "m");
+  auto ok =
+      parseV2InferRequest(R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}],
+      "outputs":[{"name":"y","parameters":{"binary_data":false}}],"parameters":{"a":1}})",
+                          "m");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->outputs, std::vector<std::string>{"y"});
 }
@@ -164,16 +172,17 @@ TEST(KServeV2, InferAnswerListsOutputsInRequestedElseDeclaredOrder) {
   NamedTensors results{{"a", {{2}, {1.5f, std::numeric_limits<float>::quiet_NaN()}}},
                        {"b", {{1, 1}, {3}}}};
   auto all = formatV2InferResponse("m", std::nullopt, std::string("r-9"), results, {}, {"b", "a"});
-  EXPECT_EQ(all, (bj::object{{"model_name", "m"},
-                             {"id", "r-9"},
-                             {"outputs", bj::array{bj::object{{"name", "b"},
-                                                               {"datatype", "FP32"},
-                                                               {"shape", bj::array{1, 1}},
-                                                               {"data", bj::array{3.0}}},
-                                                   bj::object{{"name", "a"},
-                                                              {"datatype", "FP32"},
-                                                              {"shape", bj::array{2}},
-                                                              {"data", bj::array{1.5, nullptr}}}}}}));
+  EXPECT_EQ(all,
+            (bj::object{{"model_name", "m"},
+                        {"id", "r-9"},
+                        {"outputs", bj::array{bj::object{{"name", "b"},
+                                                         {"datatype", "FP32"},
+                                                         {"shape", bj::array{1, 1}},
+                                                         {"data", bj::array{3.0}}},
+                                              bj::object{{"name", "a"},
+                                                         {"datatype", "FP32"},
+                                                         {"shape", bj::array{2}},
+                                                         {"data", bj::array{1.5, nullptr}}}}}}));
   auto one = formatV2InferResponse("m", std::string("2"), std::nullopt, results, {"a"}, {"b", "a"});
   EXPECT_EQ(one.at("model_version"), "2");
   EXPECT_FALSE(one.contains("id"));
@@ -191,16 +200,18 @@ TEST(KServeV2, MetadataUsesV2DatatypesAndMinusOneForDynamicDims) {
   info.outputs.push_back({"embedding", kOnnxFloat, {1, 32}, true});
   e.info = info;
   auto m = formatV2ModelMetadata(e);
-  EXPECT_EQ(m, (bj::object{
-                   {"name", "mlp"},
-                   {"versions", bj::array{"3"}},
-                   {"platform", "onnx"},
-                   {"inputs", bj::array{bj::object{{"name", "input"}, {"datatype", "FP32"},
-                                                   {"shape", bj::array{-1, 64}}},
-                                        bj::object{{"name", "ids"}, {"datatype", "INT64"},
-                                                   {"shape", bj::array{-1}}}}},
-                   {"outputs", bj::array{bj::object{{"name", "embedding"}, {"datatype", "FP32"},
-                                                    {"shape", bj::array{1, 32}}}}}}));
+  EXPECT_EQ(
+      m, (bj::object{
+             {"name", "mlp"},
+             {"versions", bj::array{"3"}},
+             {"platform", "onnx"},
+             {"inputs",
+              bj::array{
+                  bj::object{{"name", "input"}, {"datatype", "FP32"}, {"shape", bj::array{-1, 64}}},
+                  bj::object{{"name", "ids"}, {"datatype", "INT64"}, {"shape", bj::array{-1}}}}},
+             {"outputs",
+              bj::array{bj::object{
+                  {"name", "embedding"}, {"datatype", "FP32"}, {"shape", bj::array{1, 32}}}}}}));
   ModelEntry broken;
   broken.name = "broken";
   auto b = formatV2ModelMetadata(broken);
