@@ -21,7 +21,7 @@ void addWorkerConfigKeys(ConfigSchema& schema) {
   add("listen", ConfigType::kString, std::string("0.0.0.0:8081"), "HOST:PORT to listen on",
       hostPort());
   add("models_dir", ConfigType::kString, std::string("models"),
-      "directory of <name>.onnx models (+ optional <name>.json sidecars)");
+      "directory of <name>.onnx and <name>.gguf models (+ optional <name>.json sidecars)");
   add("device", ConfigType::kString, std::string("auto"), "accelerator to use",
       oneOf(DeviceDetector::deviceChoices()));
   add("max_concurrent", ConfigType::kInt, int64_t{0},
@@ -38,6 +38,11 @@ void addWorkerConfigKeys(ConfigSchema& schema) {
       "models to load at start");
   add("threads", ConfigType::kInt, int64_t{0}, "engine threads; 0 = max_concurrent",
       intRange(0, 1024));
+  add("llm_context_per_slot", ConfigType::kInt, int64_t{2048},
+      "GGUF text models: KV-cache cells per concurrent request (prompt + generated tokens); "
+      "the cache holds max_concurrent x this", intRange(64, 1 << 20));
+  add("llm_threads", ConfigType::kInt, int64_t{0},
+      "GGUF models: llama.cpp compute threads; 0 = every core", intRange(0, 1024));
   add("sys_root", ConfigType::kString, std::string("/"),
       "root under which sys/ is read (tests point it at fixture trees)");
   add("proc_root", ConfigType::kString, std::string("/"), "root under which proc/ is read");
@@ -55,6 +60,8 @@ WorkerSettings WorkerSettings::fromConfig(const Config& c) {
   s.auto_load = c.getBool("worker.auto_load");
   s.preload = c.getStringList("worker.preload");
   s.threads = c.getInt("worker.threads");
+  s.llm_context_per_slot = c.getInt("worker.llm_context_per_slot");
+  s.llm_threads = c.getInt("worker.llm_threads");
   s.sys_root = c.getString("worker.sys_root");
   s.proc_root = c.getString("worker.proc_root");
   return s;

@@ -25,6 +25,8 @@ struct WorkerSettings {
   bool auto_load = false;
   std::vector<std::string> preload;
   int64_t threads = 0;  // engine threads; 0: max_concurrent
+  int64_t llm_context_per_slot = 2048;
+  int64_t llm_threads = 0;  // 0: every core
   std::string sys_root = "/";
   std::string proc_root = "/";
   // Not a config key: the npufleet binary that tries model files in a fresh process before they

@@ -102,4 +102,60 @@ boost::json::object WorkerStats::toJson(const Summary& s) {
   };
 }
 
+void WorkerStats::recordGeneration(const std::string& model, int64_t prompt_tokens,
+                                   int64_t completion_tokens, std::optional<double> ttft_ms,
+                                   double total_ms) {
+  std::lock_guard lock(mu_);
+  auto& t = tokens_[model];
+  t.prompt_tokens += static_cast<uint64_t>(std::max<int64_t>(0, prompt_tokens));
+  t.completion_tokens += static_cast<uint64_t>(std::max<int64_t>(0, completion_tokens));
+  auto push = [this](std::deque<double>& d, double v) {
+    d.push_back(v);
+    if (d.size() > window_) d.pop_front();
+  };
+  if (ttft_ms) {
+    push(t.ttft_ms, *ttft_ms);
+    if (completion_tokens > 1) {
+      const double after_first = std::max(0.0, total_ms - *ttft_ms);
+      push(t.itl_ms, after_first / static_cast<double>(completion_tokens - 1));
+      t.decode.emplace_back(completion_tokens - 1, after_first);
+      if (t.decode.size() > window_) t.decode.pop_front();
+    }
+  }
+}
+
+std::optional<WorkerStats::TokenSummary> WorkerStats::tokens(const std::string& model) {
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(model);
+  if (it == tokens_.end()) return std::nullopt;
+  const auto& t = it->second;
+  TokenSummary s;
+  s.prompt_tokens = t.prompt_tokens;
+  s.completion_tokens = t.completion_tokens;
+  std::vector<double> ttft(t.ttft_ms.begin(), t.ttft_ms.end());
+  std::vector<double> itl(t.itl_ms.begin(), t.itl_ms.end());
+  s.ttft_p50_ms = percentile(ttft, 0.50);
+  s.ttft_p95_ms = percentile(ttft, 0.95);
+  s.itl_p50_ms = percentile(itl, 0.50);
+  s.itl_p95_ms = percentile(std::move(itl), 0.95);
+  int64_t n = 0;
+  double decode_ms = 0;
+  for (const auto& [tokens, ms] : t.decode) {
+    n += tokens;
+    decode_ms += ms;
+  }
+  s.tokens_per_s = decode_ms > 0 ? static_cast<double>(n) * 1000.0 / decode_ms : 0;
+  return s;
+}
+
+boost::json::object WorkerStats::toJson(const TokenSummary& t) {
+  return {{"prompt_tokens", t.prompt_tokens},
+          {"completion_tokens", t.completion_tokens},
+          {"ttft_p50_ms", t.ttft_p50_ms},
+          {"ttft_p95_ms", t.ttft_p95_ms},
+          {"inter_token_p50_ms", t.itl_p50_ms},
+          {"inter_token_p95_ms", t.itl_p95_ms},
+          {"tokens_per_s", t.tokens_per_s}};
+}
+
 }  // namespace npufleet::worker

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -37,7 +38,29 @@ class WorkerStats {
 
   static boost::json::object toJson(const Summary& s);
 
+  // Text generation (GGUF models): tokens read and written, time to the first token, the mean
+  // time between tokens of each request, and generated tokens per second of decoding.
+  void recordGeneration(const std::string& model, int64_t prompt_tokens, int64_t completion_tokens,
+                        std::optional<double> ttft_ms, double total_ms);
+  struct TokenSummary {
+    uint64_t prompt_tokens = 0;
+    uint64_t completion_tokens = 0;
+    double ttft_p50_ms = 0, ttft_p95_ms = 0;
+    double itl_p50_ms = 0, itl_p95_ms = 0;
+    double tokens_per_s = 0;  // over the requests in the window: generated / decoding time
+  };
+  std::optional<TokenSummary> tokens(const std::string& model);
+  static boost::json::object toJson(const TokenSummary& t);
+
  private:
+  struct TokenSeries {
+    uint64_t prompt_tokens = 0;
+    uint64_t completion_tokens = 0;
+    std::deque<double> ttft_ms;
+    std::deque<double> itl_ms;
+    std::deque<std::pair<int64_t, double>> decode;  // tokens, ms after the first token
+  };
+  std::map<std::string, TokenSeries> tokens_;
   struct Series {
     uint64_t requests = 0;
     uint64_t errors = 0;

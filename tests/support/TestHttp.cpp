@@ -15,7 +15,8 @@
 namespace npufleet::testing {
 
 int openStream(const std::string& host, uint16_t port, const std::string& target,
-               const std::map<std::string, std::string>& headers) {
+               const std::map<std::string, std::string>& headers, const std::string& method,
+               const std::string& body) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
   sockaddr_in addr{};
@@ -26,9 +27,11 @@ int openStream(const std::string& host, uint16_t port, const std::string& target
     ::close(fd);
     return -1;
   }
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\n";
+  if (!headers.contains("Host")) req += "Host: " + host + "\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  req += "\r\n";
+  if (!body.empty()) req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
   if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return -1;

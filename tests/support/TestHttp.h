@@ -26,8 +26,11 @@ HttpReply request(const std::string& host, uint16_t port, const std::string& met
 
 // A raw connection for streamed answers (GET /api/events): the request is written, the answer
 // is read with readUntil. Returns the socket, or -1 when it cannot connect. Close it with ::close.
+// With a `body`, the request is that method's with the body (a Host in `headers` replaces the
+// default one).
 int openStream(const std::string& host, uint16_t port, const std::string& target,
-               const std::map<std::string, std::string>& headers = {});
+               const std::map<std::string, std::string>& headers = {},
+               const std::string& method = "GET", const std::string& body = {});
 
 struct StreamRead {
   std::string bytes;

@@ -1,11 +1,13 @@
 #include "worker/llama/LlamaModel.h"
 
 #include <ggml-backend.h>
+#include <gguf.h>
 #include <llama.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -621,6 +623,72 @@ Status checkGgufHeader(const std::string& path) {
   if (n_tensors > size / 8 || n_kv > size / 8) {
     return Error::badRequest("the GGUF header claims " + std::to_string(n_tensors) + " tensors and " +
                              std::to_string(n_kv) + " keys, more than the file holds (corrupt)");
+  }
+  return okStatus();
+}
+
+Result<GgufSummary> readGgufSummary(const std::string& path) {
+  if (auto st = checkGgufHeader(path); !st) return st.error();
+  gguf_init_params ip{/*no_alloc=*/true, /*ctx=*/nullptr};
+  ggml_context* meta = nullptr;
+  ip.ctx = &meta;
+  gguf_context* g = gguf_init_from_file(path.c_str(), ip);
+  if (!g) return Error::badRequest("the GGUF metadata cannot be read (corrupt or truncated)");
+  GgufSummary s;
+  auto str = [&](const std::string& key) -> std::string {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    return id >= 0 && gguf_get_kv_type(g, id) == GGUF_TYPE_STRING ? gguf_get_val_str(g, id) : "";
+  };
+  auto u32 = [&](const std::string& key) -> int64_t {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    return id >= 0 && gguf_get_kv_type(g, id) == GGUF_TYPE_UINT32 ? gguf_get_val_u32(g, id) : 0;
+  };
+  s.architecture = str("general.architecture");
+  const std::string& a = s.architecture;
+  s.context_length = u32(a + ".context_length");
+  s.embedding_dim = u32(a + ".embedding_length");
+  for (int64_t i = 0; i < gguf_get_n_tensors(g); ++i) {
+    const int64_t* ne = gguf_get_tensor_ne(g, i);
+    uint64_t n = 1;
+    for (int d = 0; d < GGML_MAX_DIMS; ++d) n *= static_cast<uint64_t>(ne[d]);
+    s.parameters += n;
+  }
+  const bool encoder = a == "bert" || a == "nomic-bert" || a == "nomic-bert-moe" ||
+                       a == "jina-bert-v2" || a == "jina-bert-v3" || a == "neo-bert" ||
+                       a == "modern-bert" || a == "eurobert";
+  if (encoder || gguf_find_key(g, (a + ".pooling_type").c_str()) >= 0) {
+    s.kind = LlmKind::kEmbedding;
+  } else if (gguf_find_key(g, "tokenizer.chat_template") >= 0) {
+    s.kind = LlmKind::kChat;
+  }
+  gguf_free(g);
+  if (meta) ggml_free(meta);
+  if (a.empty()) return Error::badRequest("the GGUF file names no general.architecture");
+  return s;
+}
+
+Status checkFitsInMemory(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Error::badRequest("cannot read the file's size");
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") break;
+    kib = 0;
+  }
+  if (kib == 0) return okStatus();  // no figure: let the loader try
+  const uint64_t available = kib * 1024;
+  if (size > available) {
+    auto gib = [](uint64_t b) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(b) / (1024.0 * 1024 * 1024));
+      return std::string(buf);
+    };
+    return Error::badRequest("the model needs about " + gib(size) + " of memory; the host has " +
+                             gib(available) + " available");
   }
   return okStatus();
 }

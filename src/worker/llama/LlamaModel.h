@@ -155,6 +155,20 @@ class LlamaModel {
 // truncated or foreign file is refused with its reason before llama.cpp sees it.
 Status checkGgufHeader(const std::string& path);
 
+// What a GGUF file's metadata says, without loading its tensors (for /models before a load).
+struct GgufSummary {
+  LlmKind kind = LlmKind::kCompletion;
+  std::string architecture;
+  int64_t context_length = 0;
+  int64_t embedding_dim = 0;
+  uint64_t parameters = 0;
+};
+Result<GgufSummary> readGgufSummary(const std::string& path);
+
+// Refuses a model whose tensors would not fit in the memory the host has available now, naming
+// both sizes (llama.cpp would otherwise be killed by the kernel, taking the worker with it).
+Status checkFitsInMemory(const std::string& path);
+
 // Loads the model in this process and frees it (the body of `npufleet models check x.gguf`).
 Status checkGgufLoads(const std::string& path);
 

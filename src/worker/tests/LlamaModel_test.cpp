@@ -246,6 +246,27 @@ TEST_F(LlamaModelTest, CorruptAndTruncatedFilesAreRefusedWithTheReason) {
   auto counts = LlamaModel::load("m", write("counts.gguf", huge_counts), {});
   ASSERT_FALSE(counts.ok());
   EXPECT_NE(counts.error().message.find("corrupt"), std::string::npos);
+  // Larger than the host's memory (a sparse file: it takes no disk).
+  const std::string huge = write("huge.gguf", good);
+  fs::resize_file(huge, uintmax_t{1} << 42);
+  auto fits = checkFitsInMemory(huge);
+  ASSERT_FALSE(fits.ok());
+  EXPECT_NE(fits.error().message.find("available"), std::string::npos) << fits.error().message;
+  EXPECT_TRUE(checkFitsInMemory(path("tiny-chat")).ok());
+}
+
+TEST_F(LlamaModelTest, TheFilesMetadataSaysWhatItIsBeforeItLoads) {
+  auto chat = readGgufSummary(path("tiny-chat"));
+  ASSERT_TRUE(chat.ok()) << chat.error().message;
+  EXPECT_EQ(chat->kind, LlmKind::kChat);
+  EXPECT_EQ(chat->architecture, "llama");
+  EXPECT_EQ(chat->context_length, 4096);
+  EXPECT_EQ(chat->embedding_dim, 64);
+  EXPECT_GT(chat->parameters, 1'000'000u);
+  auto embed = readGgufSummary(path("tiny-embed"));
+  ASSERT_TRUE(embed.ok());
+  EXPECT_EQ(embed->kind, LlmKind::kEmbedding);
+  EXPECT_EQ(embed->architecture, "bert");
 }
 
 }  // namespace
