@@ -26,6 +26,9 @@
 #include <vector>
 
 #include "app/Commands.h"
+#ifdef NPUFLEET_HAS_LLAMA
+#include "worker/llama/GgufSamples.h"
+#endif
 #include "auth/KeyFile.h"
 #include "http/Client.h"
 
@@ -191,6 +194,37 @@ Status registerWorkers(const fs::path& server_data, int server_port, int workers
   return okStatus();
 }
 
+// The workers' models directory: the ONNX samples (linked from `samples`) and, with the llama.cpp
+// engine, the GGUF samples the project makes itself (written once). Returns it with the names to
+// preload.
+Result<std::pair<fs::path, std::string>> devModels(const fs::path& samples, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error::internal("cannot create " + dir.string() + ": " + ec.message());
+  std::string preload;
+  auto add = [&](const fs::path& p) { preload += (preload.empty() ? "" : ",") + p.stem().string(); };
+  for (const auto& e : fs::directory_iterator(samples, ec)) {
+    const auto ext = e.path().extension();
+    if (ext != ".onnx" && ext != ".json" && ext != ".gguf") continue;
+    const fs::path link = dir / e.path().filename();
+    if (!fs::exists(fs::symlink_status(link))) fs::create_symlink(fs::absolute(e.path()), link, ec);
+    if (ext != ".json") add(e.path());
+  }
+#ifdef NPUFLEET_HAS_LLAMA
+  for (const auto& sample : worker::llama::ggufSamples()) {
+    const fs::path file = dir / (sample.name + ".gguf");
+    if (!fs::exists(file)) {
+      if (auto st = worker::llama::writeGgufSample(sample.name, file.string()); !st) {
+        return Error::internal("cannot write the GGUF sample " + sample.name + ": " +
+                               st.error().message);
+      }
+    }
+    add(file);
+  }
+#endif
+  return std::make_pair(dir, preload);
+}
+
 int runDev(const DevFlags& flags) {
   if (flags.workers < 0 || flags.workers > 64) return fail("--workers must be in 0..64");
   if (flags.port <= 0 || flags.port + flags.workers > 65535) return fail("--port out of range");
@@ -220,10 +254,10 @@ int runDev(const DevFlags& flags) {
     key = *k;
     if (auto st = writePrivateKey(service_key, key); !st) return fail(st.error().message);
   }
-  std::string preload;
-  for (const auto& e : fs::directory_iterator(models, ec)) {
-    if (e.path().extension() == ".onnx") preload += (preload.empty() ? "" : ",") + e.path().stem().string();
-  }
+  auto served = devModels(models, data / "models");
+  if (!served) return fail(served.error().message);
+  const fs::path& models_dir = served->first;
+  const std::string& preload = served->second;
 
   // Children get a clean mask from posix_spawn; we take the signals synchronously.
   sigset_t set;
@@ -252,7 +286,7 @@ int runDev(const DevFlags& flags) {
     Child w;
     w.name = "worker " + std::to_string(i) + " (127.0.0.1:" + std::to_string(port) + ")";
     w.args = {"worker", "--listen", "127.0.0.1:" + std::to_string(port), "--models-dir",
-              models.string(), "--trusted-keys", (wdir / "trusted-keys").string()};
+              models_dir.string(), "--trusted-keys", (wdir / "trusted-keys").string()};
     w.env = {{"NPUFLEET_WORKER_PRELOAD", preload},
              {"NPUFLEET_WORKER_AUTO_LOAD", "true"},
              // The address it is registered at below: a call signed for another dev worker is
@@ -277,7 +311,7 @@ int runDev(const DevFlags& flags) {
             << "npufleet dev: admin token in " << (data / "server" / "admin.token").string() << "\n";
   for (int i = 1; i <= flags.workers; ++i) {
     std::cout << "npufleet dev: worker " << i << " on http://127.0.0.1:" << flags.port + i
-              << " (pid " << children[static_cast<size_t>(i)].pid << ", models: " << models.string()
+              << " (pid " << children[static_cast<size_t>(i)].pid << ", models: " << models_dir.string()
               << ")\n";
   }
   std::cout << "npufleet dev: service key in " << service_key.string()

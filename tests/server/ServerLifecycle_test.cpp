@@ -291,7 +291,18 @@ TEST(ServerLifecycle, TheDevFleetRestartsAKilledWorker) {
   const std::string out = p.stdoutText();
   ASSERT_TRUE(std::regex_search(out, m, listed));
   const pid_t first = std::stoi(m[1]);
-  ASSERT_EQ(request("127.0.0.1", worker_port, "GET", "/livez").status, 200);
+  // Up once it has preloaded its models (each is tried in a child process first).
+  ASSERT_TRUE(waitFor([&] { return request("127.0.0.1", worker_port, "GET", "/livez").status == 200; },
+                      std::chrono::seconds(30)))
+      << p.stderrText();
+#ifdef NPUFLEET_HAS_LLAMA
+  // The workers serve the GGUF samples beside the ONNX ones, written into the dev fleet's own
+  // models directory, and every sample preloads.
+  for (const char* f : {"tiny-chat.gguf", "tiny-embed.gguf", "embedding-mlp.onnx"}) {
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir / "dev") / "models" / f)) << f;
+  }
+  EXPECT_EQ(p.stderrText().find("preload of model"), std::string::npos) << p.stderrText();
+#endif
 
   ASSERT_EQ(::kill(first, SIGKILL), 0);
   const std::regex restarted(R"(worker 1 \(127\.0\.0\.1:\d+\) restarted \(pid (\d+)\))");
