@@ -216,7 +216,7 @@ struct LlamaModel::Impl {
   bool stopping = false;
   LlamaCounters counters;
   int64_t used_cells = 0;
-  int32_t running = 0;
+  int32_t running = 0;  // sequences holding a slot: started and not yet ended
   std::thread decoder;
 
   std::mutex embed_mu;  // one embedding batch at a time on the context
@@ -236,10 +236,15 @@ struct LlamaModel::Impl {
     llama_memory_seq_rm(llama_get_memory(ctx), s.id, -1, -1);
     std::string tail = s.text.flush();
     if (!tail.empty()) s.gen->append(tail, s.generated);
+    {
+      // Counted free before the waiter wakes: whoever sees the generation end sees its slot free.
+      std::lock_guard lock(mu);
+      free_slots.push_back(s.id);
+      --running;
+      used_cells = std::max<int64_t>(0, used_cells - s.n_past);
+      if (s.gen->cancelled()) ++counters.sequences_cancelled;
+    }
     s.gen->finish(std::move(reason), std::move(error));
-    std::lock_guard lock(mu);
-    free_slots.push_back(s.id);
-    if (s.gen->cancelled()) ++counters.sequences_cancelled;
   }
 
   // The decode loop: admits new sequences, decodes one step for all, samples, repeats.
@@ -361,7 +366,6 @@ struct LlamaModel::Impl {
     for (const auto& s : active) cells += s->n_past;
     std::lock_guard lock(mu);
     used_cells = cells;
-    running = static_cast<int32_t>(active.size());
   }
 };
 
@@ -494,6 +498,7 @@ Result<std::shared_ptr<Generation>> LlamaModel::generate(GenerationParams params
     s->id = impl_->free_slots.back();
     impl_->free_slots.pop_back();
     ++impl_->counters.sequences_started;
+    ++impl_->running;
     impl_->counters.prompt_tokens += s->prompt.size();
     impl_->incoming.push_back(std::move(s));
   }
