@@ -195,13 +195,7 @@ Status ModelRegistry::load(const std::string& name) {
     path = slot.entry.path;
   }
   if (fs::path(path).extension() == ".gguf") return loadGguf(name, path);
-  auto fail = [&](Error err) -> Status {
-    std::lock_guard lock(mu_);
-    if (auto it = slots_.find(name); it != slots_.end()) it->second.entry.error = err.message;
-    err.message = "cannot load model '" + name + "': " + err.message;
-    err.field = "model";
-    return err;
-  };
+  auto fail = [&](Error err) { return loadFailed(name, std::move(err)); };
   std::string why;
   auto bytes = readFile(path, kMaxModelBytes, why);
   if (!bytes) return fail(Error::badRequest(why));
@@ -218,14 +212,16 @@ Status ModelRegistry::load(const std::string& name) {
   return okStatus();
 }
 
+Status ModelRegistry::loadFailed(const std::string& name, Error err) {
+  std::lock_guard lock(mu_);
+  if (auto it = slots_.find(name); it != slots_.end()) it->second.entry.error = err.message;
+  err.message = "cannot load model '" + name + "': " + err.message;
+  err.field = "model";
+  return err;
+}
+
 Status ModelRegistry::loadGguf(const std::string& name, const std::string& path) {
-  auto fail = [&](Error err) -> Status {
-    std::lock_guard lock(mu_);
-    if (auto it = slots_.find(name); it != slots_.end()) it->second.entry.error = err.message;
-    err.message = "cannot load model '" + name + "': " + err.message;
-    err.field = "model";
-    return err;
-  };
+  auto fail = [&](Error err) { return loadFailed(name, std::move(err)); };
 #ifdef NPUFLEET_HAS_LLAMA
   if (auto st = llama::checkGgufHeader(path); !st) return fail(st.error());
   if (auto st = llama::checkFitsInMemory(path); !st) return fail(st.error());

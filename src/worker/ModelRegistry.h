@@ -76,6 +76,8 @@ class ModelRegistry {
     bool isLoaded() const { return model != nullptr || llm != nullptr; }
   };
   Status loadGguf(const std::string& name, const std::string& path);
+  // Records why `name` failed to load (shown in /models) and returns the error for the caller.
+  Status loadFailed(const std::string& name, Error err);
   void rescanLocked();
 
   std::string dir_;
