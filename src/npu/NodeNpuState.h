@@ -46,6 +46,9 @@ struct NodeNpuState {
   std::optional<fleet::TimePoint> last_health_check;  // the last successful probe
   std::optional<ProbeRecord> last_probe;              // in memory only
   std::optional<DeviceTelemetry> device;              // from the last successful probe
+  // The worker's remote engines and their health, from the last /health that listed them;
+  // in memory only, like the probe.
+  std::optional<std::vector<RemoteEngineHealth>> remotes;
   fleet::NodeStatus status = fleet::NodeStatus::kPending;
   std::string status_reason;
   std::optional<fleet::TimePoint> status_since;

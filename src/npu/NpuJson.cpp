@@ -61,20 +61,76 @@ std::string readStr(const bj::object& o, std::string_view key) {
   return it != o.end() && it->value().is_string() ? std::string(it->value().as_string()) : "";
 }
 
+std::optional<int64_t> readCount(const bj::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return std::nullopt;
+  auto d = json::asNumber(it->value());
+  if (!d || *d < 0 || *d > 1e18) return std::nullopt;
+  return static_cast<int64_t>(*d);
+}
+
+ModelDetails modelDetailsFromJson(const bj::object& o) {
+  ModelDetails d;
+  d.name = readStr(o, "name");
+  d.kind = readStr(o, "kind");
+  d.engine = readStr(o, "engine");
+  d.size_bytes = readCount(o, "sizeBytes");
+  if (auto it = o.find("architecture"); it != o.end() && it->value().is_string()) {
+    d.architecture = std::string(it->value().as_string());
+  }
+  d.context_length = readCount(o, "contextLength");
+  d.embedding_dim = readCount(o, "embeddingDim");
+  d.parameters = readCount(o, "parameters");
+  return d;
+}
+
 }  // namespace
 
+bj::object toJson(const ModelDetails& d) {
+  return {{"name", d.name},
+          {"kind", d.kind.empty() ? bj::value(nullptr) : bj::value(d.kind)},
+          {"engine", d.engine.empty() ? bj::value(nullptr) : bj::value(d.engine)},
+          {"sizeBytes", opt(d.size_bytes)},
+          {"architecture", opt(d.architecture)},
+          {"contextLength", opt(d.context_length)},
+          {"embeddingDim", opt(d.embedding_dim)},
+          {"parameters", opt(d.parameters)}};
+}
+
 bj::object toJson(const NpuCapabilities& c) {
-  return {{"models", strings(c.models)},
-          {"maxConcurrent", c.max_concurrent},
-          {"memoryGB", c.memory_gb},
-          {"deviceType", deviceTypeName(c.device_type)},
-          {"utilization", c.utilization}};
+  bj::object o{{"models", strings(c.models)},
+               {"maxConcurrent", c.max_concurrent},
+               {"memoryGB", c.memory_gb},
+               {"deviceType", deviceTypeName(c.device_type)},
+               {"utilization", c.utilization}};
+  // Beside the seed's list of names, and only when the worker gave details: the seed's shape is
+  // unchanged for the dialects that give none.
+  if (!c.model_details.empty()) {
+    bj::array details;
+    for (const auto& d : c.model_details) details.push_back(toJson(d));
+    o["modelDetails"] = std::move(details);
+  }
+  return o;
 }
 
 bj::value metricsJson(const NodeNpuState& s) {
   WorkerMetrics m = s.metrics.value_or(WorkerMetrics{});
   bj::object models;
   for (const auto& [name, bytes] : m.model_bytes) models[name] = bytes;
+  bj::object generation;
+  for (const auto& [name, g] : m.generation) {
+    bj::value kv = nullptr;
+    if (g.kv_used_cells || g.kv_capacity_cells) {
+      kv = bj::object{{"usedCells", opt(g.kv_used_cells)},
+                      {"capacityCells", opt(g.kv_capacity_cells)}};
+    }
+    generation[name] = bj::object{{"tokensPerSecond", opt(g.tokens_per_s)},
+                                  {"ttftP50Ms", opt(g.ttft_p50_ms)},
+                                  {"ttftP95Ms", opt(g.ttft_p95_ms)},
+                                  {"promptTokens", opt(g.prompt_tokens)},
+                                  {"completionTokens", opt(g.completion_tokens)},
+                                  {"kvCache", std::move(kv)}};
+  }
   int max_concurrent = m.max_concurrent.value_or(
       s.capabilities ? s.capabilities->max_concurrent : kDefaultMaxConcurrent);
   return bj::object{
@@ -84,6 +140,8 @@ bj::value metricsJson(const NodeNpuState& s) {
       {"queued", m.queued.value_or(s.queue_depth)},
       {"maxConcurrent", max_concurrent},
       {"memory", bj::object{{"processRssBytes", opt(m.process_rss_bytes)}, {"models", std::move(models)}}},
+      // Per generating (LLM) model; empty for workers that serve none.
+      {"models", std::move(generation)},
   };
 }
 
@@ -114,6 +172,19 @@ bj::value deviceJson(const NodeNpuState& s) {
       {"utilizationSource",
        d.utilization_source.empty() ? bj::value(nullptr) : bj::value(d.utilization_source)},
   };
+}
+
+bj::value remotesJson(const NodeNpuState& s) {
+  if (!s.remotes) return nullptr;
+  bj::array out;
+  for (const auto& r : *s.remotes) {
+    out.push_back(bj::object{{"name", r.name},
+                             {"protocol", r.protocol},
+                             {"url", r.url},
+                             {"status", r.status},
+                             {"error", r.error.empty() ? bj::value(nullptr) : bj::value(r.error)}});
+  }
+  return out;
 }
 
 bj::value probeJson(const std::optional<ProbeRecord>& p) {
@@ -152,6 +223,7 @@ bj::object statusJson(const NodeNpuState& s) {
       {"running", s.running},
       {"lastProbe", probeJson(s.last_probe)},
       {"device", deviceJson(s)},
+      {"remotes", remotesJson(s)},
       {"stale", figuresAreStale(s)},
   };
 }
@@ -224,6 +296,13 @@ Result<NodeNpuState> stateFromPersistJson(const bj::value& v) {
     caps.memory_gb = readNum(co, "memoryGB", kDefaultMemoryGb);
     caps.device_type = deviceTypeFromName(readStr(co, "deviceType")).value_or(DeviceType::kIntelNpu);
     caps.utilization = readNum(co, "utilization", 0);
+    auto d = co.find("modelDetails");
+    if (d != co.end() && d->value().is_array()) {
+      for (const auto& e : d->value().as_array()) {
+        if (!e.is_object()) continue;
+        caps.model_details.push_back(modelDetailsFromJson(e.as_object()));
+      }
+    }
     s.capabilities = caps;
   }
   return s;

@@ -14,6 +14,7 @@
 namespace npufleet::npu {
 
 boost::json::object toJson(const NpuCapabilities& caps);
+boost::json::object toJson(const ModelDetails& details);
 boost::json::value metricsJson(const NodeNpuState& state);
 // Offline or unknown: the load figures are the last ones known, not current.
 bool figuresAreStale(const NodeNpuState& state);

@@ -244,6 +244,7 @@ asio::awaitable<NodeNpuState> NpuRegistry::runDetection(MonitoredNode address, u
       e.state.running = result->running.value_or(e.state.running);
       if (!result->device_name.empty()) e.state.device_name = result->device_name;
       if (result->device) e.state.device = result->device;
+      if (result->remotes) e.state.remotes = result->remotes;
       e.state.last_health_check = e.state.last_detection;
     } else {
       e.state.detection_status = DetectionStatus::kFailed;
@@ -326,6 +327,7 @@ void NpuRegistry::applyProbe(const MonitoredNode& node, const ProbeObservation& 
       e.state.loads_on_demand = report->loads_on_demand;
       e.state.queue_depth = report->queue_depth;
       if (report->device) e.state.device = report->device;
+      if (report->remotes) e.state.remotes = report->remotes;
       if (report->running) e.state.running = *report->running;
       if (metrics && metrics->running) e.state.running = *metrics->running;
       redetect = e.state.detection_status == DetectionStatus::kFailed ||
@@ -396,6 +398,7 @@ void NpuRegistry::applyReport(const std::string& node_id, const WorkerReport& re
     e.state.queue_depth = report.queue_depth;
     if (report.running) e.state.running = *report.running;
     if (report.device) e.state.device = report.device;
+    if (report.remotes) e.state.remotes = report.remotes;
     e.state.detection_warnings = report.warnings;
     e.state.detection_status = DetectionStatus::kDetected;
     e.state.detection_error.clear();

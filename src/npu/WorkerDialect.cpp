@@ -32,11 +32,12 @@ const bj::value* field(const bj::object* o, std::string_view name) {
 }
 
 const bj::object* objectField(const bj::object* o, std::string_view name,
-                              std::vector<std::string>& warnings) {
+                              std::vector<std::string>& warnings, std::string_view prefix = {}) {
   const bj::value* v = field(o, name);
   if (!v) return nullptr;
   if (!v->is_object()) {
-    warnings.push_back(std::string(name) + ": expected an object, got " + kindName(*v));
+    warnings.push_back(std::string(prefix) + std::string(name) + ": expected an object, got " +
+                       kindName(*v));
     return nullptr;
   }
   return &v->as_object();
@@ -70,6 +71,40 @@ std::optional<std::string> text(const bj::object* o, std::string_view name,
     return std::nullopt;
   }
   return std::string(v->as_string());
+}
+
+// A whole count within [0, hi] (hi at most 1e18, so the conversion is defined).
+std::optional<int64_t> count(const bj::object* o, std::string_view name, double hi,
+                             std::vector<std::string>& warnings, std::string_view prefix = {}) {
+  auto d = number(o, name, 0, hi, warnings, prefix);
+  return d ? std::optional<int64_t>(static_cast<int64_t>(*d)) : std::nullopt;
+}
+
+// The first of `names` present in `o`: the worker writes some objects in camelCase (/models)
+// and the same ones nested in snake_case objects (/stats).
+std::string_view firstPresent(const bj::object* o, std::initializer_list<std::string_view> names) {
+  for (auto n : names) {
+    if (field(o, n)) return n;
+  }
+  return *names.begin();
+}
+
+// A /models entry that names its engine or kind (the npufleet worker since GGUF); older entries
+// ({name, loaded, sizeBytes}) and other dialects' give no details.
+std::optional<ModelDetails> modelDetails(const bj::object& entry, const std::string& name,
+                                         std::string_view prefix, std::vector<std::string>& w) {
+  const bj::object* e = &entry;
+  if (!field(e, "engine") && !field(e, "kind")) return std::nullopt;
+  ModelDetails d;
+  d.name = name;
+  d.kind = text(e, "kind", w, prefix).value_or("");
+  d.engine = text(e, "engine", w, prefix).value_or("");
+  d.size_bytes = count(e, "sizeBytes", 1e18, w, prefix);
+  d.architecture = text(e, "architecture", w, prefix);
+  d.context_length = count(e, "contextLength", 1e12, w, prefix);
+  d.embedding_dim = count(e, "embeddingDim", 1e12, w, prefix);
+  d.parameters = count(e, "parameters", 1e18, w, prefix);
+  return d;
 }
 
 // A list of model names: strings, or objects carrying "name"/"id"/"model_id".
@@ -189,6 +224,37 @@ WorkerReport parseHealth(const boost::json::value& health) {
     }
   }
 
+  // The npufleet worker's remote engines: [{name, protocol, url, status, error}].
+  if (const bj::value* v = field(h, "remotes")) {
+    if (!v->is_array()) {
+      w.push_back(std::string("remotes: expected a list, got ") + kindName(*v));
+    } else {
+      std::vector<RemoteEngineHealth> remotes;
+      size_t i = 0;
+      for (const auto& el : v->as_array()) {
+        const std::string prefix = "remotes[" + std::to_string(i++) + "]";
+        if (!el.is_object()) {
+          w.push_back(prefix + ": expected an object, got " + kindName(el));
+          continue;
+        }
+        const bj::object* o = &el.as_object();
+        auto name = text(o, "name", w, prefix + ".");
+        if (!name || name->empty()) {
+          w.push_back(prefix + ": object without a name");
+          continue;
+        }
+        RemoteEngineHealth remote;
+        remote.name = *name;
+        remote.protocol = text(o, "protocol", w, prefix + ".").value_or("");
+        remote.url = text(o, "url", w, prefix + ".").value_or("");
+        remote.status = text(o, "status", w, prefix + ".").value_or("");
+        remote.error = text(o, "error", w, prefix + ".").value_or("");
+        remotes.push_back(std::move(remote));
+      }
+      r.remotes = std::move(remotes);
+    }
+  }
+
   // Device: the first field that names a known kind wins; names we cannot map are warnings.
   std::optional<DeviceType> type;
   std::string first_unknown;
@@ -251,6 +317,7 @@ WorkerReport parseHealth(const boost::json::value& health) {
 void mergeModels(const boost::json::value& models, WorkerReport& r) {
   auto& w = r.warnings;
   std::vector<std::string> available;
+  std::vector<ModelDetails> details;
   bool have_available = false;
   if (models.is_array()) {  // a bare list of names
     if (auto names = nameList(models, "/models", w)) {
@@ -282,6 +349,20 @@ void mergeModels(const boost::json::value& models, WorkerReport& r) {
         }
       }
     }
+    // The npufleet worker sends `models` ([{name, loaded, sizeBytes, engine, kind, ...}]) beside
+    // `available`: its entries carry the details whichever list gave the names.
+    if (const bj::value* v = field(m, "models"); v && v->is_array()) {
+      size_t i = 0;
+      for (const auto& el : v->as_array()) {
+        const std::string prefix = "models[" + std::to_string(i++) + "].";
+        if (!el.is_object()) continue;
+        auto name = field(&el.as_object(), "name");
+        if (!name || !name->is_string()) continue;
+        if (auto d = modelDetails(el.as_object(), std::string(name->as_string()), prefix, w)) {
+          details.push_back(std::move(*d));
+        }
+      }
+    }
     if (const bj::value* v = field(m, "loaded")) {
       r.loaded_models_listed |= readLoaded(*v, "loaded", r.loaded_models, w);
     }
@@ -295,6 +376,7 @@ void mergeModels(const boost::json::value& models, WorkerReport& r) {
     w.push_back("/models: expected a JSON object, got " + std::string(kindName(models)));
   }
   r.capabilities.models = available;
+  r.capabilities.model_details = std::move(details);
   // Loaded models are available by definition, whatever the list says.
   addUnique(r.capabilities.models, r.loaded_models);
   if (!have_available && r.capabilities.models.empty()) finishWithoutModels(r);
@@ -382,6 +464,31 @@ WorkerMetrics parseStats(const boost::json::value& stats) {
       } else {
         w.push_back(label + ": expected a byte count");
       }
+    }
+  }
+  // The npufleet worker's GGUF models: models.<name>.tokens {prompt_tokens, completion_tokens,
+  // ttft_p50_ms, ttft_p95_ms, tokens_per_s, ...} and, loaded, kv_cache {usedCells,
+  // capacityCells, ...}. Other dialects' `models`, whatever its shape, is not read.
+  if (const bj::value* models = field(s, "models"); models && models->is_object()) {
+    for (const auto& kv : models->as_object()) {
+      if (!kv.value().is_object()) continue;
+      const bj::object* entry = &kv.value().as_object();
+      const std::string label = "models." + std::string(kv.key()) + ".";
+      const bj::object* tokens = objectField(entry, "tokens", w, label);
+      const bj::object* cache = objectField(entry, "kv_cache", w, label);
+      if (!tokens && !cache) continue;
+      ModelGenerationFigures g;
+      const std::string tl = label + "tokens.";
+      g.tokens_per_s = number(tokens, "tokens_per_s", 0, 1e12, w, tl);
+      g.ttft_p50_ms = number(tokens, "ttft_p50_ms", 0, 1e9, w, tl);
+      g.ttft_p95_ms = number(tokens, "ttft_p95_ms", 0, 1e9, w, tl);
+      g.prompt_tokens = count(tokens, "prompt_tokens", 1e18, w, tl);
+      g.completion_tokens = count(tokens, "completion_tokens", 1e18, w, tl);
+      const std::string kl = label + "kv_cache.";
+      g.kv_used_cells = count(cache, firstPresent(cache, {"usedCells", "used_cells"}), 1e15, w, kl);
+      g.kv_capacity_cells =
+          count(cache, firstPresent(cache, {"capacityCells", "capacity_cells"}), 1e15, w, kl);
+      m.generation[std::string(kv.key())] = g;
     }
   }
   return m;

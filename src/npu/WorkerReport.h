@@ -17,13 +17,31 @@ inline constexpr int kDefaultMaxConcurrent = 4;
 inline constexpr double kDefaultMemoryGb = 8;
 inline constexpr double kDefaultUtilization = 0;
 
-// The seed's NPUCapabilities.
+// What a worker's /models says about one model beyond its name (the npufleet worker's
+// `models[]` entries, docs/worker.md): which engine serves it and what it is for, and for GGUF
+// models what the file says. Only workers that name an engine or kind give these.
+struct ModelDetails {
+  std::string name;
+  std::string kind;    // "tensor", "chat", "completion", "embedding"; empty when not said
+  std::string engine;  // "opencv", "llama", "remote:<name>"; empty when not said
+  std::optional<int64_t> size_bytes;
+  std::optional<std::string> architecture;
+  std::optional<int64_t> context_length;
+  std::optional<int64_t> embedding_dim;
+  std::optional<int64_t> parameters;
+  bool operator==(const ModelDetails&) const = default;
+};
+
+// The seed's NPUCapabilities, with npufleet's model details beside its list of names.
 struct NpuCapabilities {
   std::vector<std::string> models;
   int max_concurrent = kDefaultMaxConcurrent;
   double memory_gb = kDefaultMemoryGb;
   DeviceType device_type = DeviceType::kIntelNpu;
   double utilization = kDefaultUtilization;  // 0-100
+  // One entry per model whose /models entry names its engine or kind, in /models order; empty
+  // for the seed's dialects and older npufleet workers.
+  std::vector<ModelDetails> model_details;
   bool operator==(const NpuCapabilities&) const = default;
 };
 
@@ -38,6 +56,17 @@ struct DeviceTelemetry {
   std::optional<double> max_frequency_mhz;
   std::string utilization_source;  // "device" or "engine"; empty when not said
   bool operator==(const DeviceTelemetry&) const = default;
+};
+
+// One remote inference server the worker forwards to (the npufleet worker's `remotes` in
+// /health): its own health as the worker last saw it.
+struct RemoteEngineHealth {
+  std::string name;
+  std::string protocol;
+  std::string url;
+  std::string status;  // "up" or "down"
+  std::string error;   // why it is down; empty when up or not said
+  bool operator==(const RemoteEngineHealth&) const = default;
 };
 
 // The worker's own verdict on itself, when it gives one.
@@ -57,8 +86,23 @@ struct WorkerReport {
   std::string device_name;
   WorkerHealth health = WorkerHealth::kUnknown;
   std::optional<DeviceTelemetry> device;
+  // The worker's remote engines, when its /health lists them (an empty list included).
+  std::optional<std::vector<RemoteEngineHealth>> remotes;
   // Fields present with the wrong type or out of range: reported, defaults used instead.
   std::vector<std::string> warnings;
+};
+
+// Live figures of one generating (LLM) model from the worker's /stats `models.<name>`: its
+// `tokens` summary and, while loaded, its KV cache.
+struct ModelGenerationFigures {
+  std::optional<double> tokens_per_s;
+  std::optional<double> ttft_p50_ms;
+  std::optional<double> ttft_p95_ms;
+  std::optional<int64_t> prompt_tokens;
+  std::optional<int64_t> completion_tokens;
+  std::optional<int64_t> kv_used_cells;
+  std::optional<int64_t> kv_capacity_cells;
+  bool operator==(const ModelGenerationFigures&) const = default;
 };
 
 // From the worker's /stats; every figure optional because dialects differ in what they report.
@@ -71,6 +115,8 @@ struct WorkerMetrics {
   std::optional<int> max_concurrent;
   std::optional<int64_t> process_rss_bytes;
   std::map<std::string, int64_t> model_bytes;
+  // Only models whose entry carries `tokens` or `kv_cache` (the npufleet worker's GGUF models).
+  std::map<std::string, ModelGenerationFigures> generation;
   std::vector<std::string> warnings;
 };
 

@@ -91,5 +91,51 @@ TEST(NpuJson, CorruptStoredStateIsAnError) {
   EXPECT_FALSE(stateFromPersistJson(boost::json::object{}).ok());
 }
 
+TEST(NpuJson, ModelDetailsSitBesideTheSeedsListOfNames) {
+  NodeNpuState s = detected();
+  s.capabilities->model_details = {
+      {"phi-3-mini", "chat", "llama", 2'000'000'000, "phi3", 4096, 3072, 3'800'000'000},
+      {"llama-3.2-1b", "tensor", "opencv", 1000, std::nullopt, std::nullopt, std::nullopt,
+       std::nullopt}};
+  auto caps = statusJson(s).at("capabilities").as_object();
+  EXPECT_EQ(json::serialize(caps.at("models")), R"(["phi-3-mini","llama-3.2-1b"])");
+  EXPECT_EQ(json::serialize(caps.at("modelDetails")),
+            R"([{"name":"phi-3-mini","kind":"chat","engine":"llama","sizeBytes":2000000000,)"
+            R"("architecture":"phi3","contextLength":4096,"embeddingDim":3072,"parameters":3800000000},)"
+            R"({"name":"llama-3.2-1b","kind":"tensor","engine":"opencv","sizeBytes":1000,)"
+            R"("architecture":null,"contextLength":null,"embeddingDim":null,"parameters":null}])");
+  auto back = stateFromPersistJson(persistJson(s));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->capabilities, s.capabilities);
+}
+
+TEST(NpuJson, LlmModelsLiveFiguresAreInTheMetrics) {
+  NodeNpuState s = detected();
+  WorkerMetrics m;
+  m.generation["phi-3-mini"] = {250.5, 12.5, 40, 30, 120, 96, 2048};
+  m.generation["embedder"] = {std::nullopt, std::nullopt, std::nullopt, 7, 0, std::nullopt,
+                              std::nullopt};
+  s.metrics = m;
+  const auto status = statusJson(s);
+  const auto& models = status.at("metrics").at("models").as_object();
+  EXPECT_EQ(json::serialize(models.at("phi-3-mini")),
+            R"({"tokensPerSecond":2.505E2,"ttftP50Ms":1.25E1,"ttftP95Ms":4E1,"promptTokens":30,)"
+            R"("completionTokens":120,"kvCache":{"usedCells":96,"capacityCells":2048}})");
+  EXPECT_TRUE(models.at("embedder").at("kvCache").is_null());
+  EXPECT_TRUE(models.at("embedder").at("tokensPerSecond").is_null());
+  // A worker without LLM models: an empty object, nothing else changes.
+  EXPECT_TRUE(statusJson(detected()).at("metrics").at("models").as_object().empty());
+}
+
+TEST(NpuJson, RemoteEnginesAreShownWithTheirHealthWhenTheWorkerListsThem) {
+  NodeNpuState s = detected();
+  EXPECT_TRUE(statusJson(s).at("remotes").is_null());
+  s.remotes = std::vector<RemoteEngineHealth>{{"vllm-a", "openai", "http://h:8000", "up", ""},
+                                              {"triton", "kserve-v2", "http://t", "down", "refused"}};
+  EXPECT_EQ(json::serialize(statusJson(s).at("remotes")),
+            R"([{"name":"vllm-a","protocol":"openai","url":"http://h:8000","status":"up","error":null},)"
+            R"({"name":"triton","protocol":"kserve-v2","url":"http://t","status":"down","error":"refused"}])");
+}
+
 }  // namespace
 }  // namespace npufleet::npu

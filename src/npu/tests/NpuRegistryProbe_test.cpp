@@ -130,6 +130,24 @@ TEST_F(NpuRegistryProbeTest, AProbeOfTheCurrentMonitoringIsApplied) {
   EXPECT_EQ(stored(), NodeStatus::kOnline);
 }
 
+// /health carries the remote engines' health: each probe that lists them replaces what the
+// status shows (an empty list included); a /health without the field leaves it as it was.
+TEST_F(NpuRegistryProbeTest, RemoteEnginesFollowTheProbesThatListThem) {
+  const MonitoredNode m = watched();
+  EXPECT_FALSE(registry.state(worker.id)->remotes);
+  WorkerReport report;
+  report.remotes = std::vector<RemoteEngineHealth>{{"vllm-a", "openai", "http://h", "down", "refused"}};
+  registry.applyProbe(m, answered(), report, std::nullopt);
+  ASSERT_TRUE(registry.state(worker.id)->remotes);
+  EXPECT_EQ(registry.state(worker.id)->remotes, report.remotes);
+  registry.applyProbe(m, answered(), WorkerReport{}, std::nullopt);
+  EXPECT_EQ(registry.state(worker.id)->remotes, report.remotes);
+  report.remotes->clear();
+  registry.applyProbe(m, answered(), report, std::nullopt);
+  ASSERT_TRUE(registry.state(worker.id)->remotes);
+  EXPECT_TRUE(registry.state(worker.id)->remotes->empty());
+}
+
 TEST_F(NpuRegistryProbeTest, AProbeOutWhenTheRoleWentIsDroppedEvenAfterTheRoleCameBack) {
   probe(watched());
   const MonitoredNode in_flight = watched();

@@ -266,5 +266,138 @@ TEST(WorkerDialect, AutoLoadSaysTheWorkerLoadsOnDemand) {
   EXPECT_EQ(bad.warnings[0], "auto_load: expected a boolean, got string");
 }
 
+// The npufleet worker's /models since GGUF: the names stay the seed's list, and each entry's
+// engine, kind and file figures become the details beside it, in /models order.
+TEST(WorkerDialect, NpufleetWorkerModelDetailsSitBesideTheNames) {
+  auto r = detect(R"({"status":"healthy"})", R"({
+      "available":["embedding-mlp","tiny-chat"],"loaded":["tiny-chat"],
+      "models":[
+        {"name":"embedding-mlp","loaded":false,"sizeBytes":4096,"engine":"opencv","kind":"tensor",
+         "inputs":[],"outputs":[],"opset":13,"ops":["Gemm"]},
+        {"name":"tiny-chat","loaded":true,"sizeBytes":123456,"engine":"llama","kind":"chat",
+         "architecture":"llama","contextLength":2048,"embeddingDim":64,"parameters":1000000,
+         "kvCache":{"usedCells":3,"capacityCells":2048,"sequences":1,"slots":4},
+         "engineCounters":{"decodeCalls":5},"inputs":[],"outputs":[]}]})");
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  EXPECT_EQ(r.capabilities.models, (Models{"embedding-mlp", "tiny-chat"}));
+  EXPECT_EQ(r.loaded_models, (Models{"tiny-chat"}));
+  ASSERT_EQ(r.capabilities.model_details.size(), 2u);
+  const ModelDetails& onnx = r.capabilities.model_details[0];
+  EXPECT_EQ(onnx, (ModelDetails{"embedding-mlp", "tensor", "opencv", 4096, std::nullopt,
+                                std::nullopt, std::nullopt, std::nullopt}));
+  const ModelDetails& chat = r.capabilities.model_details[1];
+  EXPECT_EQ(chat, (ModelDetails{"tiny-chat", "chat", "llama", 123456, "llama", 2048, 64, 1000000}));
+}
+
+// Older npufleet workers ({name, loaded, sizeBytes}) and the seed's dialects name no engine or
+// kind: they parse exactly as before, without details.
+TEST(WorkerDialect, WorkersWithoutEngineOrKindGiveNoDetails) {
+  auto older = detect(R"({"status":"healthy"})",
+                      R"({"available":["a"],"loaded":[],
+                          "models":[{"name":"a","loaded":false,"sizeBytes":10,"inputs":[]}]})");
+  EXPECT_TRUE(older.warnings.empty());
+  EXPECT_EQ(older.capabilities.models, (Models{"a"}));
+  EXPECT_TRUE(older.capabilities.model_details.empty());
+  auto seed = detect(R"({"status":"healthy"})", R"({"models":[{"name":"x","loaded":true}]})");
+  EXPECT_EQ(seed.capabilities.models, (Models{"x"}));
+  EXPECT_TRUE(seed.capabilities.model_details.empty());
+  EXPECT_TRUE(detect(R"({})", R"(["p","q"])").capabilities.model_details.empty());
+}
+
+TEST(WorkerDialect, ModelDetailsOfTheWrongTypeAreWarningsNotFigures) {
+  auto r = detect(R"({})", R"({"available":["m"],"models":[
+      {"name":"m","engine":"llama","kind":7,"contextLength":"2048","parameters":-1,
+       "sizeBytes":1e30,"architecture":["llama"]}]})");
+  ASSERT_EQ(r.capabilities.model_details.size(), 1u);
+  const ModelDetails& d = r.capabilities.model_details[0];
+  EXPECT_EQ(d.engine, "llama");
+  EXPECT_EQ(d.kind, "");
+  EXPECT_FALSE(d.context_length);
+  EXPECT_FALSE(d.parameters);
+  EXPECT_FALSE(d.size_bytes);
+  EXPECT_FALSE(d.architecture);
+  EXPECT_EQ(r.warnings, (std::vector<std::string>{
+                            "models[0].kind: expected a string, got number",
+                            "models[0].sizeBytes: 1000000000000000019884624838656.000000 is out of range",
+                            "models[0].architecture: expected a string, got array",
+                            "models[0].contextLength: expected a number, got string",
+                            "models[0].parameters: -1.000000 is out of range"}));
+}
+
+// The npufleet worker's /stats for a GGUF model: `tokens` (snake_case) and `kv_cache` (the
+// camelCase object of /models, or snake_case) become its generation figures.
+TEST(WorkerDialect, GenerationFiguresOfLlmModelsAreRead) {
+  auto m = parseStats(boost::json::parse(R"({"models":{
+      "tiny-chat":{"requests":3,"loaded":true,"engine":"llama","kind":"chat",
+        "tokens":{"prompt_tokens":30,"completion_tokens":120,"ttft_p50_ms":12.5,"ttft_p95_ms":40,
+                  "inter_token_p50_ms":2,"inter_token_p95_ms":3,"tokens_per_s":250.5},
+        "kv_cache":{"usedCells":96,"capacityCells":2048,"sequences":1,"slots":4},
+        "engine_counters":{"decodeCalls":9}},
+      "tiny-embed":{"loaded":true,"engine":"llama","kind":"embedding",
+        "kv_cache":{"used_cells":0,"capacity_cells":512}},
+      "embedding-mlp":{"requests":1,"loaded":true}}})"));
+  EXPECT_TRUE(m.warnings.empty()) << m.warnings.front();
+  ASSERT_EQ(m.generation.size(), 2u);
+  EXPECT_EQ(m.generation.at("tiny-chat"),
+            (ModelGenerationFigures{250.5, 12.5, 40, 30, 120, 96, 2048}));
+  EXPECT_EQ(m.generation.at("tiny-embed"),
+            (ModelGenerationFigures{std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                    std::nullopt, 0, 512}));
+  EXPECT_EQ(m.generation.count("embedding-mlp"), 0u);
+}
+
+TEST(WorkerDialect, GenerationFiguresOfTheWrongTypeAreWarnings) {
+  auto m = parseStats(boost::json::parse(R"({"models":{
+      "a":{"tokens":{"tokens_per_s":"fast","prompt_tokens":5},"kv_cache":[1,2]},
+      "b":{"tokens":3},
+      "c":"not an object"}})"));
+  ASSERT_EQ(m.generation.size(), 1u);
+  EXPECT_FALSE(m.generation.at("a").tokens_per_s);
+  EXPECT_EQ(m.generation.at("a").prompt_tokens, 5);
+  EXPECT_FALSE(m.generation.at("a").kv_used_cells);
+  EXPECT_EQ(m.warnings, (std::vector<std::string>{
+                            "models.a.kv_cache: expected an object, got array",
+                            "models.a.tokens.tokens_per_s: expected a number, got string",
+                            "models.b.tokens: expected an object, got number"}));
+  // Other dialects' `models` in /stats (a list of names) is not read, and not a warning.
+  auto other = parseStats(boost::json::parse(R"({"models":["a","b"],"p50_ms":3})"));
+  EXPECT_TRUE(other.generation.empty());
+  EXPECT_TRUE(other.warnings.empty());
+}
+
+// The npufleet worker's remote engines in /health, each with its health as the worker saw it.
+TEST(WorkerDialect, RemoteEnginesAndTheirHealthAreRead) {
+  auto r = parseHealth(boost::json::parse(R"({"status":"healthy","remotes":[
+      {"name":"vllm-a","protocol":"openai","url":"http://10.0.0.5:8000","status":"up","error":null},
+      {"name":"triton","protocol":"kserve-v2","url":"http://10.0.0.6:8000","status":"down",
+       "error":"connection refused"}]})"));
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  ASSERT_TRUE(r.remotes);
+  EXPECT_EQ(*r.remotes,
+            (std::vector<RemoteEngineHealth>{
+                {"vllm-a", "openai", "http://10.0.0.5:8000", "up", ""},
+                {"triton", "kserve-v2", "http://10.0.0.6:8000", "down", "connection refused"}}));
+  EXPECT_FALSE(parseHealth(boost::json::parse(R"({"status":"healthy"})")).remotes);
+  auto none = parseHealth(boost::json::parse(R"({"remotes":[]})"));
+  ASSERT_TRUE(none.remotes);
+  EXPECT_TRUE(none.remotes->empty());
+}
+
+TEST(WorkerDialect, RemotesOfTheWrongTypeAreWarnings) {
+  auto bad = parseHealth(boost::json::parse(R"({"remotes":{"name":"x"}})"));
+  EXPECT_FALSE(bad.remotes);
+  EXPECT_EQ(bad.warnings, (std::vector<std::string>{"remotes: expected a list, got object"}));
+  auto mixed = parseHealth(boost::json::parse(
+      R"({"remotes":["x",{"url":"http://h"},{"name":"ok","status":1}]})"));
+  ASSERT_TRUE(mixed.remotes);
+  ASSERT_EQ(mixed.remotes->size(), 1u);
+  EXPECT_EQ((*mixed.remotes)[0].name, "ok");
+  EXPECT_EQ((*mixed.remotes)[0].status, "");
+  EXPECT_EQ(mixed.warnings, (std::vector<std::string>{
+                                "remotes[0]: expected an object, got string",
+                                "remotes[1]: object without a name",
+                                "remotes[2].status: expected a string, got number"}));
+}
+
 }  // namespace
 }  // namespace npufleet::npu
