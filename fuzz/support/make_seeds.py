@@ -368,6 +368,63 @@ def kserve_v2_seeds():
 
 
 # ---------------------------------------------------------------------------------------------
+# worker_openai_request: byte 0 = 0 chat, 1 completion, 2 embeddings, 3 all three parsers.
+
+def openai_request_seeds():
+    t = "worker_openai_request"
+    chat = {"model": "tiny-chat", "messages": [
+        {"role": "system", "content": "You are a terse assistant."},
+        {"role": "user", "content": "Name three primes."},
+        {"role": "assistant", "content": "2, 3, 5."},
+        {"role": "user", "content": "Three more?"}], "temperature": 0.7, "max_tokens": 64}
+    seeds = {
+        "chat_conversation": (0, chat),
+        "chat_content_parts": (0, {"model": "tiny-chat", "messages": [
+            {"role": "developer", "content": [{"type": "text", "text": "Answer in French. "},
+                                              {"type": "text", "text": "Be brief."}]},
+            {"role": "user", "content": [{"type": "text", "text": "Bonjour \u00e9t\u00e9 \u2603"}]}]}),
+        "chat_image_part": (0, {"model": "tiny-chat", "messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]}),
+        "chat_stream_usage": (0, dict(chat, stream=True, stream_options={"include_usage": True},
+                                      stop=["\n\n", "User:"], seed=42, top_p=0.9, n=1,
+                                      max_completion_tokens=128, user="bench")),
+        "chat_stop_string": (0, {"model": "tiny-chat", "stop": "###", "messages": [
+            {"role": "user", "content": "Count to ten."},
+            {"role": "assistant", "content": None, "tool_calls": []}]}),
+        "chat_n_two": (0, dict(chat, n=2)),
+        "chat_five_stops": (0, dict(chat, stop=["a", "b", "c", "d", "e"])),
+        "chat_bad_role": (0, {"model": "tiny-chat", "messages": [{"role": "tool", "content": "{}"}]}),
+        "chat_bad_temperature": (0, dict(chat, temperature=2.5, top_p=0)),
+        "chat_empty_messages": (0, {"model": "tiny-chat", "messages": []}),
+        "completion": (1, {"model": "tiny-chat", "prompt": "Once upon a time", "max_tokens": 128,
+                           "temperature": 0, "stream": False, "seed": -1}),
+        "completion_list_stream": (1, {"model": "tiny-chat", "prompt": ["The quick brown fox"],
+                                       "stream": True, "stop": None, "stream_options": None}),
+        "completion_token_ids": (1, {"model": "tiny-chat", "prompt": [[1, 2, 3]]}),
+        "completion_big_max_tokens": (1, {"model": "tiny-chat", "prompt": "x",
+                                          "max_tokens": 4294967297}),
+        "embedding_string": (2, {"model": "tiny-embed", "input": "The food was delicious."}),
+        "embedding_list": (2, {"model": "tiny-embed", "input": ["first", "second", "third \u00fc"],
+                               "encoding_format": "float"}),
+        "embedding_base64": (2, {"model": "tiny-embed", "input": ["what OpenAI's Python client sends"],
+                                 "encoding_format": "base64"}),
+        "embedding_dimensions": (2, {"model": "tiny-embed", "input": "x", "dimensions": 32}),
+        "embedding_token_ids": (2, {"model": "tiny-embed", "input": [[101, 2023, 102]]}),
+        "embedding_empty_item": (2, {"model": "tiny-embed", "input": ["a", ""]}),
+        "all_bad_model": (3, {"model": "../tiny", "prompt": "p", "input": "i",
+                              "messages": [{"role": "user", "content": "m"}]}),
+        "all_every_field": (3, {"model": "m", "prompt": "p", "input": ["i"],
+                                "messages": [{"role": "user", "content": "m"}], "max_tokens": 1}),
+    }
+    for name, (mode, body) in seeds.items():
+        write(t, name, bytes([mode]) + js(body).encode())
+    write(t, "not_json", b"\x00{\"model\":\"tiny-chat\",\"messages\":[")
+    write(t, "duplicate_key", b"\x01{\"model\":\"a\",\"prompt\":\"x\",\"prompt\":\"y\"}")
+    write(t, "not_object", b"\x02[\"tiny-embed\"]")
+    write(t, "invalid_utf8", b"\x03{\"model\":\"m\",\"prompt\":\"\xff\xfe\",\"input\":\"\xc3\"}")
+
+
+# ---------------------------------------------------------------------------------------------
 # worker_onnx_model: byte 0 = 0 ModelProto, 1 TensorProto, 2 ModelProto + OpenCV import.
 
 ONNX_CASES = ["test_abs", "test_add_bcast", "test_conv_with_strides_padding", "test_gemm_default_matrix_bias",
@@ -402,7 +459,8 @@ def onnx_seeds():
 
 def main():
     for target in ("http_request", "api_json", "npu_worker_dialect", "config_toml",
-                   "worker_inference", "worker_kserve_v2", "worker_onnx_model"):
+                   "worker_inference", "worker_kserve_v2", "worker_openai_request",
+                   "worker_onnx_model"):
         shutil.rmtree(os.path.join(CORPUS, target), ignore_errors=True)
     http_seeds()
     api_seeds()
@@ -410,6 +468,7 @@ def main():
     config_seeds()
     inference_seeds()
     kserve_v2_seeds()
+    openai_request_seeds()
     onnx_seeds()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
