@@ -70,6 +70,45 @@ export interface NPUCapabilities {
   memoryGB: number
   deviceType: DeviceType
   utilization: number
+  /** Beside the names: only from workers that name each model's engine or kind. */
+  modelDetails?: ModelDetails[]
+}
+
+/** What kind of model it is, as the worker says; other strings are shown as given. */
+export type ModelKind = 'tensor' | 'chat' | 'completion' | 'embedding'
+
+export interface ModelDetails {
+  name: string
+  kind: ModelKind | string | null
+  /** "opencv", "llama", or "remote:<name>" for a remote inference server. */
+  engine: string | null
+  sizeBytes: number | null
+  /** GGUF models only. */
+  architecture: string | null
+  contextLength: number | null
+  embeddingDim: number | null
+  parameters: number | null
+}
+
+/** Live figures of one generating (LLM) model; null until the worker has them. */
+export interface GenerationFigures {
+  tokensPerSecond: number | null
+  ttftP50Ms: number | null
+  ttftP95Ms: number | null
+  promptTokens: number | null
+  completionTokens: number | null
+  /** While the model is loaded. */
+  kvCache: { usedCells: number | null; capacityCells: number | null } | null
+}
+
+/** A remote inference server the worker forwards to, as the worker last saw it. */
+export interface RemoteEngineHealth {
+  name: string
+  protocol: string
+  url: string
+  /** "up" or "down"; empty when the worker does not say. */
+  status: 'up' | 'down' | string
+  error: string | null
 }
 
 /** Figures the worker did not report (yet) are null, never invented. */
@@ -80,6 +119,8 @@ export interface NpuMetrics {
   queued: number
   maxConcurrent: number
   memory: { processRssBytes: number | null; models: Record<string, number> }
+  /** Per generating (LLM) model; absent from older servers. */
+  models?: Record<string, GenerationFigures>
 }
 
 export interface NpuStatus {
@@ -100,6 +141,8 @@ export interface NpuStatus {
   running?: number
   utilization?: number
   device?: DeviceTelemetry | null
+  /** The worker's remote engines with their health; null when its /health lists none. */
+  remotes?: RemoteEngineHealth[] | null
   /** True when offline/unknown: the figures are the last known, not current. */
   stale?: boolean
   deviceName?: string
